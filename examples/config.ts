@@ -1,0 +1,60 @@
+import { App, Environment } from 'aws-cdk-lib';
+import { isSandbox } from '../lib/core/sandbox';
+
+/**
+ * The example app's settings, read from cdk.json context (override with `-c key=value` or in
+ * `cdk.context.json`). The defaults are placeholders, so `cdk synth` needs no credentials.
+ */
+export interface ExampleConfig {
+  /** The organization's management account. */
+  readonly managementAccount: string;
+  /** The delegated security administrator account. */
+  readonly securityAccount: string;
+  /** The log archive account. */
+  readonly logArchiveAccount: string;
+  /** The account that runs workloads. */
+  readonly workloadAccount: string;
+  /** The region the examples run in. */
+  readonly primaryRegion: string;
+  /** The second region, for replicas and failover. */
+  readonly secondaryRegion: string;
+  /** Whether every example stack is fully destroyable. */
+  readonly sandbox: boolean;
+}
+
+const ACCOUNT = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+
+/** Reads and checks the example app's context. */
+export function exampleConfig(app: App): ExampleConfig {
+  const text = (key: string): string => {
+    const value: unknown = app.node.tryGetContext(key);
+    if (typeof value !== 'string' || value.length === 0) {
+      throw new Error(`context "${key}" is missing: set it in cdk.json or with -c ${key}=...`);
+    }
+    return value;
+  };
+  const config: ExampleConfig = {
+    managementAccount: text('managementAccount'),
+    securityAccount: text('securityAccount'),
+    logArchiveAccount: text('logArchiveAccount'),
+    workloadAccount: text('workloadAccount'),
+    primaryRegion: text('primaryRegion'),
+    secondaryRegion: text('secondaryRegion'),
+    sandbox: isSandbox(app),
+  };
+  const problems: string[] = [];
+  for (const key of ['managementAccount', 'securityAccount', 'logArchiveAccount', 'workloadAccount'] as const) {
+    if (!ACCOUNT.test(config[key])) problems.push(`${key} must be a 12-digit account id, got "${config[key]}"`);
+  }
+  for (const key of ['primaryRegion', 'secondaryRegion'] as const) {
+    if (!REGION.test(config[key])) problems.push(`${key} must be a region name such as eu-west-1, got "${config[key]}"`);
+  }
+  if (problems.length > 0) throw new Error(`invalid example app context:\n  - ${problems.join('\n  - ')}`);
+  return config;
+}
+
+/** The environment of `account` in the primary or secondary region. */
+export function env(account: string, region: string): Environment {
+  return { account, region };
+}

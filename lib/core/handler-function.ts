@@ -1,0 +1,169 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledge } from './acknowledge';
+import { createEncryptionKey } from './encryption-key';
+import { EncryptedLogGroup } from './log-group';
+import { isSandbox } from './sandbox';
+import { ServiceRole } from './service-role';
+
+/**
+ * Lambda code for a TypeScript handler that ships with this library, with no bundler at synth.
+ *
+ * Installed from npm, the handler directory holds the compiled `.js` files and they are used as
+ * they are. Run from a checkout, the directory holds only `.ts` sources; each is transpiled
+ * (TypeScript's `transpileModule`, a devDependency) into a content-addressed folder under the
+ * OS temp directory, so the asset hash depends only on the source. Handlers may import Node.js
+ * built-ins, the AWS SDK for JavaScript v3 that the Lambda Node.js runtime provides, and each
+ * other (relative imports within the directory).
+ */
+export function handlerCode(handlerDir: string): lambda.Code {
+  const files = fs.readdirSync(handlerDir);
+  if (files.includes('index.js')) {
+    return lambda.Code.fromAsset(handlerDir, { exclude: ['*.ts', '*.map'] });
+  }
+  const sources = files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts')).sort();
+  if (!sources.includes('index.ts')) {
+    throw new Error(`handler directory ${handlerDir} has neither index.js nor index.ts`);
+  }
+  // Loaded lazily: only a checkout (where TypeScript is installed) takes this path.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ts = require('typescript') as typeof import('typescript');
+  const hash = crypto.createHash('sha256');
+  const outputs = sources.map((file) => {
+    const source = fs.readFileSync(path.join(handlerDir, file), 'utf8');
+    hash.update(file).update('\0').update(source).update('\0');
+    const js = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      fileName: file,
+    }).outputText;
+    return { file: file.replace(/\.ts$/, '.js'), js };
+  });
+  const outDir = path.join(os.tmpdir(), 'devops-patterns-handlers', hash.digest('hex').slice(0, 32));
+  if (!fs.existsSync(path.join(outDir, 'index.js'))) {
+    const staging = `${outDir}.${process.pid}.tmp`;
+    fs.mkdirSync(staging, { recursive: true });
+    for (const { file, js } of outputs) fs.writeFileSync(path.join(staging, file), js);
+    try {
+      fs.renameSync(staging, outDir);
+    } catch {
+      fs.rmSync(staging, { recursive: true, force: true }); // another process won the race
+    }
+  }
+  return lambda.Code.fromAsset(outDir);
+}
+
+/**
+ * Props for {@link HandlerFunction}.
+ */
+export interface HandlerFunctionProps {
+  /** The directory of the handler (`index.ts` exporting `handler`), usually `path.join(__dirname, 'handlers', 'name')`. */
+  readonly handlerDir: string;
+  /** What the function does, shown in the Lambda console. */
+  readonly description: string;
+  /**
+   * How long one invocation may run.
+   * @default Duration.minutes(1)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Environment variables.
+   * @default - none
+   */
+  readonly environment?: { [key: string]: string };
+  /**
+   * Whether the function is invoked asynchronously (an EventBridge rule, S3, SNS). Asynchronous
+   * invocations that fail all retries go to an encrypted dead-letter queue; synchronous ones
+   * (a custom resource provider, Step Functions) return their error to the caller instead.
+   * @default false
+   */
+  readonly asyncInvocation?: boolean;
+  /**
+   * Reserved concurrency: caps how many copies run at once.
+   * @default 5
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * Sandbox mode: logs and keys are deleted by `cdk destroy`.
+   * @default - the `sandbox` context value
+   */
+  readonly sandbox?: boolean;
+}
+
+/**
+ * A Node.js Lambda function for the few jobs no service integration can do (custom resources for
+ * APIs CloudFormation lacks). Latest Node.js runtime, its own role whose grants go to a managed
+ * policy, an explicit encrypted log group with retention (no `logRetention` helper Lambda),
+ * X-Ray tracing, reserved concurrency, and a KMS-encrypted DLQ for asynchronous invocations.
+ */
+export class HandlerFunction extends Construct {
+  /** The function. */
+  public readonly function: lambda.Function;
+  /** The function's role; grant to it with the usual `grant*()` methods. */
+  public readonly role: ServiceRole;
+  /** The function's log group. */
+  public readonly logGroup: logs.ILogGroup;
+  /** The dead-letter queue, for asynchronously invoked functions. */
+  public readonly deadLetterQueue?: sqs.IQueue;
+
+  constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
+    super(scope, id);
+    const sandbox = isSandbox(this, props.sandbox);
+    this.role = new ServiceRole(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: props.description,
+    });
+    this.logGroup = new EncryptedLogGroup(this, 'Logs', { sandbox }).logGroup;
+    this.logGroup.grantWrite(this.role);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+      resources: ['*'],
+    }));
+    acknowledge(this.role.grantsPolicy.node.defaultChild!, 'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray PutTraceSegments and PutTelemetryRecords have no resource-level permissions, so their statement must name every resource.');
+
+    let deadLetterQueue: sqs.Queue | undefined;
+    if (props.asyncInvocation) {
+      const dlqKey: kms.IKey = createEncryptionKey(this, 'DeadLetterKey', { description: `Encrypts failed events of ${this.node.path}`, sandbox });
+      deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+        encryption: sqs.QueueEncryption.KMS,
+        encryptionMasterKey: dlqKey,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      acknowledge(deadLetterQueue.node.defaultChild!, 'AwsSolutions-SQS3', 'This queue is the dead-letter queue of the function; a dead-letter queue of its own would only move the same failed events again.');
+    }
+    this.deadLetterQueue = deadLetterQueue;
+
+    this.function = new lambda.Function(this, 'Function', {
+      runtime: lambda.Runtime.NODEJS_LATEST,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: handlerCode(props.handlerDir),
+      description: props.description,
+      timeout: props.timeout ?? Duration.minutes(1),
+      memorySize: 256,
+      environment: props.environment,
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? 5,
+      deadLetterQueue,
+    });
+    const fn = this.function.node.defaultChild!;
+    acknowledge(fn, 'NIST.800.53.R5-LambdaInsideVPC',
+      'The function only calls public AWS APIs and reaches no resource inside a VPC, so placing it in one would add NAT cost and failure modes without narrowing its access.');
+    if (!props.asyncInvocation) {
+      acknowledge(fn, 'NIST.800.53.R5-LambdaDLQ',
+        'The function is invoked synchronously, so a failure returns to its caller (CloudFormation or Step Functions), which records and retries it; a dead-letter queue only receives failed asynchronous invocations.');
+    }
+  }
+}

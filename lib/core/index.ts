@@ -1,0 +1,5 @@
+export * from './secure-bucket';
+export * from './notification-topic';
+export * from './service-role';
+export * from './log-group';
+export * from './handler-function';

@@ -1,0 +1,89 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { createEncryptionKey } from './encryption-key';
+import { isSandbox } from './sandbox';
+
+/**
+ * Props for {@link NotificationTopic}.
+ */
+export interface NotificationTopicProps {
+  /**
+   * The topic's display name (the sender name of e-mail notifications).
+   * @default - none
+   */
+  readonly displayName?: string;
+
+  /**
+   * The KMS key that encrypts messages at rest. A key passed in must already let the publishing
+   * services use it; the construct can only add key policy statements to a key it created.
+   * @default - a new customer managed key with rotation on
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * AWS service principals that publish to the topic (EventBridge rules, CloudWatch alarms, ...).
+   * Each is allowed to use the key to publish.
+   * @default ['events.amazonaws.com', 'cloudwatch.amazonaws.com']
+   */
+  readonly publishingServices?: string[];
+
+  /**
+   * E-mail addresses to subscribe. Each must confirm the subscription.
+   * @default - no subscriptions
+   */
+  readonly emailAddresses?: string[];
+
+  /**
+   * Sandbox mode: the key is scheduled for deletion on `cdk destroy`.
+   * @default - the `sandbox` context value
+   */
+  readonly sandbox?: boolean;
+}
+
+/**
+ * The topic through which every pattern tells a person what happened: SSE-KMS with a customer
+ * managed key (the AWS managed `alias/aws/sns` key cannot be used by EventBridge or CloudWatch),
+ * publishing only over TLS, and a key policy that lets the publishing services encrypt.
+ */
+export class NotificationTopic extends Construct {
+  /** The topic. */
+  public readonly topic: sns.ITopic;
+  /** The key that encrypts the topic's messages. */
+  public readonly encryptionKey: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: NotificationTopicProps = {}) {
+    super(scope, id);
+    this.encryptionKey = props.encryptionKey ?? createEncryptionKey(this, 'Key', {
+      description: `Encrypts notifications of ${this.node.path}`,
+      sandbox: isSandbox(this, props.sandbox),
+    });
+    this.topic = new sns.Topic(this, 'Topic', {
+      displayName: props.displayName,
+      masterKey: this.encryptionKey,
+      enforceSSL: true,
+    });
+    for (const service of props.publishingServices ?? ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
+      this.allowService(service);
+    }
+    for (const address of props.emailAddresses ?? []) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(address));
+    }
+  }
+
+  /**
+   * Lets an AWS service (for example `codestar-notifications.amazonaws.com`) use the topic's key
+   * to publish. The topic policy itself is added by the integration that publishes (an
+   * EventBridge target, an alarm action); this adds the KMS half.
+   */
+  public allowService(servicePrincipal: string): void {
+    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
+      sid: `AllowPublishFrom${servicePrincipal.split('.')[0].replace(/[^A-Za-z0-9]/g, '')}`,
+      principals: [new iam.ServicePrincipal(servicePrincipal)],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+    }), false);
+  }
+}

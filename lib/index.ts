@@ -1,0 +1,3 @@
+// The public API: every construct of the library, by domain. See README.md for the catalogue.
+export * from './core';
+export * from './resilience';

@@ -1,0 +1,2 @@
+export * from './replication-destination';
+export * from './replicated-bucket';

@@ -1,0 +1,262 @@
+/**
+ * RES-7 ReplicatedBucket: S3 cross-region (and optionally cross-account) replication.
+ *
+ * Replication is push-based. The source bucket carries the replication rule and the IAM role
+ * S3 assumes; the destination ({@link ReplicationDestination}) carries the bucket policy and key
+ * policy that let that role in. Both buckets are versioned and KMS-encrypted: the source key is
+ * readable by the role, and replicas are written with the destination's replica key. Replication
+ * Time Control (15-minute SLA) and replication metrics are on by default, delete markers are
+ * replicated on request, and across accounts ownership of replicas passes to the destination.
+ * A CloudWatch alarm on failed replications tells a person when an object did not make it.
+ */
+import { Duration, PhysicalName, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from '../core/acknowledge';
+import { isSandbox } from '../core/sandbox';
+import { SecureBucket } from '../core/secure-bucket';
+import { ServiceRole } from '../core/service-role';
+import { PropsCheck } from '../core/validation';
+import { IReplicationDestination, ReplicationDestination } from './replication-destination';
+
+/**
+ * Props for {@link ReplicatedBucket}.
+ */
+export interface ReplicatedBucketProps {
+  /** Where objects are replicated to: a {@link ReplicationDestination} or an imported one. */
+  readonly destination: IReplicationDestination;
+
+  /**
+   * Require the destination to be in another region (cross-region replication). Set to false for
+   * same-region replication, for example into another account in the same region.
+   * @default true
+   */
+  readonly crossRegion?: boolean;
+
+  /**
+   * The key that encrypts the source bucket.
+   * @default - a new customer managed key with rotation on
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * S3 Replication Time Control: 99.99 % of objects replicated within 15 minutes, with
+   * replication metrics (they are required with RTC).
+   * @default true
+   */
+  readonly replicationTimeControl?: boolean;
+
+  /**
+   * Replicate delete markers, so a delete in the source hides the object in the destination too.
+   * Off by default: a replica that survives an accidental or malicious delete is often the point.
+   * @default false
+   */
+  readonly deleteMarkerReplication?: boolean;
+
+  /**
+   * Hand ownership of replicas to the destination account (`AccessControlTranslation`).
+   * Only possible across accounts.
+   * @default - true when the destination is in another account
+   */
+  readonly ownershipToDestination?: boolean;
+
+  /**
+   * Replicate only keys with this prefix.
+   * @default - every object
+   */
+  readonly prefix?: string;
+
+  /**
+   * The storage class of replicas.
+   * @default - the source object's storage class
+   */
+  readonly replicaStorageClass?: s3.StorageClass;
+
+  /**
+   * Where the alarm on failed replications notifies.
+   * @default - the alarm is created without an action
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * The source bucket's name.
+   * @default - generated
+   */
+  readonly bucketName?: string;
+
+  /**
+   * Where the source bucket's server access logs go.
+   * @default - the stack's access-log bucket
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+
+  /**
+   * Sandbox mode: the bucket is emptied and deleted and the key scheduled for deletion by
+   * `cdk destroy`.
+   * @default - the `sandbox` context value, else false
+   */
+  readonly sandbox?: boolean;
+}
+
+/** The id of the single replication rule, used in the metrics' `RuleId` dimension. */
+const RULE_ID = 'replicate-to-destination';
+
+/**
+ * RES-7: a source bucket that replicates every new object version to a destination bucket in
+ * another region (and optionally another account).
+ *
+ * ```ts
+ * const destination = new ReplicationDestination(drStack, 'Replicas');
+ * new ReplicatedBucket(appStack, 'Data', { destination });
+ * ```
+ *
+ * Replication applies to objects written after it is enabled; use S3 Batch Replication for
+ * objects that existed before.
+ */
+export class ReplicatedBucket extends Construct {
+  /** The source bucket. */
+  public readonly bucket: s3.Bucket;
+  /** The key that encrypts the source bucket. */
+  public readonly encryptionKey: kms.IKey;
+  /** The role S3 assumes to replicate. */
+  public readonly replicationRole: ServiceRole;
+  /** The alarm on `OperationsFailedReplication`. */
+  public readonly failedReplicationAlarm: cloudwatch.Alarm;
+  /** Whether the destination is in another account. */
+  public readonly crossAccount: boolean;
+
+  constructor(scope: Construct, id: string, props: ReplicatedBucketProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const destination = props.destination;
+    const destinationAccount = destination.bucket.env.account;
+    const destinationRegion = destination.bucket.env.region;
+    const crossRegion = props.crossRegion ?? true;
+    const rtc = props.replicationTimeControl ?? true;
+
+    const check = new PropsCheck(this, 'ReplicatedBucket');
+    check.require(destination.versioned,
+      `destination bucket ${destination.node.path} is not versioned: S3 replicates only into versioned buckets`);
+    if (crossRegion) {
+      if (Token.isUnresolved(stack.region) || Token.isUnresolved(destinationRegion)) {
+        check.add('cross-region replication needs explicit regions on the source and destination stacks (set env.region)');
+      } else {
+        check.require(stack.region !== destinationRegion,
+          `source and destination are both in ${stack.region}: cross-region replication needs the destination in another region (or set crossRegion: false)`);
+      }
+    }
+    const accountsKnown = !Token.isUnresolved(stack.account) && !Token.isUnresolved(destinationAccount);
+    this.crossAccount = accountsKnown && stack.account !== destinationAccount;
+    if (!accountsKnown && props.ownershipToDestination) {
+      check.add('ownershipToDestination needs explicit accounts on the source and destination stacks (set env.account)');
+    }
+    if (accountsKnown && !this.crossAccount && props.ownershipToDestination) {
+      check.add('ownershipToDestination is only possible when the destination is in another account');
+    }
+    check.throwIfAny();
+
+    const sandbox = isSandbox(this, props.sandbox);
+    this.replicationRole = new ServiceRole(this, 'ReplicationRole', {
+      // A name known before deployment lets the destination's policies name this role.
+      roleName: PhysicalName.GENERATE_IF_NEEDED,
+      assumedBy: new iam.ServicePrincipal('s3.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': stack.account },
+      }),
+      description: `S3 replication from ${this.node.path}`,
+    });
+
+    const replicaKey = kms.Key.fromKeyArn(this, 'ReplicaKey', destination.replicaKeyArn);
+    const secure = new SecureBucket(this, 'Source', {
+      encryptionKey: props.encryptionKey,
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
+      sandbox,
+      bucketProps: {
+        bucketName: props.bucketName,
+        replicationRole: this.replicationRole,
+        replicationRules: [{
+          id: RULE_ID,
+          destination: destination.bucket,
+          kmsKey: replicaKey,
+          sseKmsEncryptedObjects: true,
+          replicationTimeControl: rtc ? s3.ReplicationTimeValue.FIFTEEN_MINUTES : undefined,
+          metrics: rtc ? s3.ReplicationTimeValue.FIFTEEN_MINUTES : undefined,
+          deleteMarkerReplication: props.deleteMarkerReplication ?? false,
+          accessControlTransition: (props.ownershipToDestination ?? this.crossAccount) || undefined,
+          storageClass: props.replicaStorageClass,
+          filter: props.prefix ? { prefix: props.prefix } : undefined,
+        }],
+      },
+    });
+    this.bucket = secure.bucket;
+    this.encryptionKey = secure.encryptionKey!;
+
+    // The role reads the source (and decrypts it), writes replicas to the destination.
+    this.bucket.grantReplicationPermission(this.replicationRole, {
+      sourceDecryptionKey: this.encryptionKey,
+      destinations: [{ bucket: destination.bucket }],
+    });
+    const keyStatement = replicaKeyStatement(destination.replicaKeyArn);
+    this.replicationRole.addToPolicy(keyStatement);
+    destination.grantReplicationFrom(this.replicationRole, stack.account);
+    if (destination instanceof ReplicationDestination) {
+      // Deploy order: the destination's stack first, so S3 finds the destination when the rule is created.
+      const destinationStack = Stack.of(destination);
+      if (destinationStack !== stack) stack.addStackDependency(destinationStack, 'S3 replication needs its destination bucket first');
+    }
+    const policy = this.replicationRole.grantsPolicy.node.defaultChild!;
+    acknowledgeWildcardResource(policy, this.bucket.arnForObjects('*'),
+      'S3 replication reads every object version of the source bucket, so the role needs that bucket\'s object ARN wildcard and nothing wider.');
+    acknowledgeWildcardResource(policy, destination.bucket.arnForObjects('*'),
+      'S3 replication writes every replicated object version into the destination bucket, so the role needs that bucket\'s object ARN wildcard and nothing wider.');
+    if (keyStatement.resources.some((r) => r.endsWith(':key/*'))) {
+      acknowledgeWildcardResource(policy, keyStatement.resources[0],
+        'The replica key lives in the destination account and is known here only by its alias; the kms:ResourceAliases condition narrows this statement to that one key.');
+    }
+    // aws-cdk-lib adds an info note asking for the destination's bucket policy: grantReplicationFrom above added it.
+
+    const failed = new cloudwatch.Metric({
+      namespace: 'AWS/S3',
+      metricName: 'OperationsFailedReplication',
+      dimensionsMap: {
+        SourceBucket: this.bucket.bucketName,
+        DestinationBucket: destination.bucket.bucketName,
+        RuleId: RULE_ID,
+      },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    });
+    this.failedReplicationAlarm = failed.createAlarm(this, 'FailedReplicationAlarm', {
+      alarmDescription: `Objects of ${this.node.path} failed to replicate to the destination bucket.`,
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alarmTopic) {
+      this.failedReplicationAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+    }
+  }
+}
+
+/**
+ * kms:Encrypt on the replica key. A key ARN is granted as it is; an alias ARN cannot be a policy
+ * resource for KMS operations, so the grant covers the keys of the destination account and region
+ * that carry that alias (`kms:ResourceAliases`).
+ */
+function replicaKeyStatement(replicaKeyArn: string): iam.PolicyStatement {
+  const aliasMatch = Token.isUnresolved(replicaKeyArn) ? null : /^arn:([^:]+):kms:([^:]+):(\d{12}):(alias\/.+)$/.exec(replicaKeyArn);
+  if (!aliasMatch) {
+    return new iam.PolicyStatement({ actions: ['kms:Encrypt', 'kms:GenerateDataKey'], resources: [replicaKeyArn] });
+  }
+  const [, partition, region, account, alias] = aliasMatch;
+  return new iam.PolicyStatement({
+    actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
+    resources: [`arn:${partition}:kms:${region}:${account}:key/*`],
+    conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': alias } },
+  });
+}

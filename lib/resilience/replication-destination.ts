@@ -1,0 +1,199 @@
+/**
+ * RES-7 (destination side): the bucket that S3 replication writes into.
+ *
+ * S3 replication is push-based: the source bucket carries the rule and the role S3 assumes, and
+ * the destination only has to let that role in. This construct is that destination: a versioned,
+ * KMS-encrypted bucket (the replica key has a fixed alias, so a source in another account or
+ * region can name it without a cross-stack reference), ACLs disabled so the destination account
+ * owns every replica, and a bucket policy and key policy that admit one source role at a time.
+ * The policies name the source account and match the role by `aws:PrincipalArn`, so the
+ * destination can be deployed before the source role exists.
+ */
+import { Arn, Names, PhysicalName, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct, IConstruct } from 'constructs';
+import { acknowledge } from '../core/acknowledge';
+import { createEncryptionKey } from '../core/encryption-key';
+import { isSandbox } from '../core/sandbox';
+import { SecureBucket } from '../core/secure-bucket';
+
+/**
+ * A bucket that S3 replication can write to. Implemented by {@link ReplicationDestination}, and by
+ * {@link ReplicationDestination.fromAttributes} for a destination managed elsewhere.
+ */
+export interface IReplicationDestination extends IConstruct {
+  /** The destination bucket. Its `env` says which account and region it is in. */
+  readonly bucket: s3.IBucket;
+  /**
+   * The ARN of the KMS key that encrypts replicas: a key ARN, or a fully qualified alias ARN
+   * (`arn:aws:kms:REGION:ACCOUNT:alias/NAME`), which S3 resolves in the destination account.
+   */
+  readonly replicaKeyArn: string;
+  /** Whether the destination bucket is versioned. S3 refuses replication into an unversioned bucket. */
+  readonly versioned: boolean;
+  /**
+   * Lets a source's replication role write replicas: bucket policy and key policy for a
+   * destination this app owns; for one managed elsewhere, an info annotation saying what the
+   * destination account has to allow.
+   *
+   * @param role the role S3 assumes for the source bucket
+   * @param sourceAccount the account the source bucket is in
+   */
+  grantReplicationFrom(role: iam.IRole, sourceAccount: string): void;
+}
+
+/**
+ * Props for {@link ReplicationDestination}.
+ */
+export interface ReplicationDestinationProps {
+  /**
+   * The bucket name.
+   * @default - generated; when a source in another account or region refers to it, CDK makes
+   * the generated name explicit so both sides agree on it
+   */
+  readonly bucketName?: string;
+
+  /**
+   * The alias of the replica key. Sources name the key by this alias.
+   * @default - `alias/s3-replica/<unique id of this construct>`
+   */
+  readonly replicaKeyAlias?: string;
+
+  /**
+   * Where the destination bucket's server access logs go.
+   * @default - the stack's access-log bucket
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+
+  /**
+   * Sandbox mode: the bucket is emptied and deleted and the key scheduled for deletion by
+   * `cdk destroy`.
+   * @default - the `sandbox` context value, else false (bucket, replicas and key are kept)
+   */
+  readonly sandbox?: boolean;
+}
+
+/**
+ * Attributes of a replication destination that another app or team manages.
+ */
+export interface ReplicationDestinationAttributes {
+  /** The destination bucket's name. */
+  readonly bucketName: string;
+  /** The account that owns the destination bucket. */
+  readonly account: string;
+  /** The destination bucket's region. */
+  readonly region: string;
+  /** The key ARN or fully qualified alias ARN of the replica key. */
+  readonly replicaKeyArn: string;
+  /** Whether the destination bucket is versioned (S3 refuses replication into one that is not). */
+  readonly versioned: boolean;
+}
+
+/**
+ * RES-7: a versioned, KMS-encrypted bucket that accepts replicas from named source roles.
+ */
+export class ReplicationDestination extends Construct implements IReplicationDestination {
+  /**
+   * A destination managed outside this app. Its bucket and key policies must already admit the
+   * source role; `grantReplicationFrom` only records what they must allow.
+   */
+  public static fromAttributes(scope: Construct, id: string, attrs: ReplicationDestinationAttributes): IReplicationDestination {
+    class Imported extends Construct implements IReplicationDestination {
+      public readonly bucket = s3.Bucket.fromBucketAttributes(this, 'Bucket', {
+        bucketName: attrs.bucketName,
+        account: attrs.account,
+        region: attrs.region,
+      });
+      public readonly replicaKeyArn = attrs.replicaKeyArn;
+      public readonly versioned = attrs.versioned;
+
+      public grantReplicationFrom(role: iam.IRole, sourceAccount: string): void {
+        this.node.addMetadata('aws:cdk:info',
+          `Destination ${attrs.bucketName} is managed elsewhere: its bucket policy must allow s3:ReplicateObject, `
+          + `s3:ReplicateDelete, s3:ReplicateTags and s3:ObjectOwnerOverrideToBucketOwner, and its key policy kms:Encrypt and `
+          + `kms:GenerateDataKey, to ${Stack.of(this).resolve(role.roleArn)} of account ${sourceAccount}.`);
+      }
+    }
+    return new Imported(scope, id);
+  }
+
+  /** The destination bucket. */
+  public readonly bucket: s3.IBucket;
+  /** The customer managed key that encrypts replicas. */
+  public readonly replicaKey: kms.Key;
+  /** The replica key's alias. */
+  public readonly replicaKeyAlias: string;
+  /** The fully qualified alias ARN of the replica key, as sources name it. */
+  public readonly replicaKeyArn: string;
+  /** Always true: the destination bucket is versioned. */
+  public readonly versioned = true;
+  private sourceCount = 0;
+
+  constructor(scope: Construct, id: string, props: ReplicationDestinationProps = {}) {
+    super(scope, id);
+    const sandbox = isSandbox(this, props.sandbox);
+    const stack = Stack.of(this);
+    this.replicaKeyAlias = props.replicaKeyAlias ?? `alias/s3-replica/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`;
+    if (!this.replicaKeyAlias.startsWith('alias/') || this.replicaKeyAlias.startsWith('alias/aws/')) {
+      throw new Error(`${this.node.path}: replicaKeyAlias must start with "alias/" and not "alias/aws/", got "${this.replicaKeyAlias}"`);
+    }
+    this.replicaKey = createEncryptionKey(this, 'ReplicaKey', {
+      description: `Encrypts S3 replicas in ${this.node.path}`,
+      alias: this.replicaKeyAlias,
+      sandbox,
+    });
+    this.replicaKeyArn = Arn.format({
+      service: 'kms',
+      resource: this.replicaKeyAlias,
+      account: stack.account,
+      region: stack.region,
+    }, stack);
+
+    const secure = new SecureBucket(this, 'Replicas', {
+      encryptionKey: this.replicaKey,
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
+      sandbox,
+      bucketProps: { bucketName: props.bucketName ?? PhysicalName.GENERATE_IF_NEEDED },
+    });
+    this.bucket = secure.bucket;
+    acknowledge(this.bucket.node.defaultChild!, 'NIST.800.53.R5-S3BucketReplicationEnabled',
+      'This bucket is itself the replica of a source bucket in another region or account; replicating the replica again would add cost without adding a failure domain.');
+  }
+
+  /**
+   * Admits a source's replication role: it may write, delete-mark, tag and hand over ownership
+   * of replicas, read and keep versioning on, and encrypt with the replica key.
+   *
+   * The policies name the source account as principal and match the role with
+   * `aws:PrincipalArn`, so this destination deploys before the role exists.
+   */
+  public grantReplicationFrom(role: iam.IRole, sourceAccount: string): void {
+    const index = this.sourceCount++;
+    const principal = new iam.AccountPrincipal(sourceAccount).withConditions({
+      ArnEquals: { 'aws:PrincipalArn': role.roleArn },
+    });
+    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: `ReplicateObjects${index}`,
+      principals: [principal],
+      actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags', 's3:ObjectOwnerOverrideToBucketOwner'],
+      resources: [this.bucket.arnForObjects('*')],
+    }));
+    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: `ReplicationBucketVersioning${index}`,
+      principals: [principal],
+      actions: ['s3:GetBucketVersioning', 's3:PutBucketVersioning'],
+      resources: [this.bucket.bucketArn],
+    }));
+    this.replicaKey.addToResourcePolicy(new iam.PolicyStatement({
+      sid: `EncryptReplicas${index}`,
+      principals: [principal],
+      actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
+      resources: ['*'],
+    }));
+    if (Token.isUnresolved(sourceAccount)) {
+      this.node.addMetadata('aws:cdk:info', 'The source account is a token: make sure it resolves to the account of the source bucket.');
+    }
+  }
+}
