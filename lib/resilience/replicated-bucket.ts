@@ -9,7 +9,7 @@
  * replicated on request, and across accounts ownership of replicas passes to the destination.
  * A CloudWatch alarm on failed replications tells a person when an object did not make it.
  */
-import { Duration, PhysicalName, Stack, Token } from 'aws-cdk-lib';
+import { Arn, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -18,6 +18,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../core/acknowledge';
+import { NotificationTopic } from '../core/notification-topic';
 import { isSandbox } from '../core/sandbox';
 import { SecureBucket } from '../core/secure-bucket';
 import { ServiceRole } from '../core/service-role';
@@ -79,7 +80,7 @@ export interface ReplicatedBucketProps {
 
   /**
    * Where the alarm on failed replications notifies.
-   * @default - the alarm is created without an action
+   * @default - a new KMS-encrypted {@link NotificationTopic}
    */
   readonly alarmTopic?: sns.ITopic;
 
@@ -127,6 +128,8 @@ export class ReplicatedBucket extends Construct {
   public readonly replicationRole: ServiceRole;
   /** The alarm on `OperationsFailedReplication`. */
   public readonly failedReplicationAlarm: cloudwatch.Alarm;
+  /** The topic the alarm notifies. */
+  public readonly alarmTopic: sns.ITopic;
   /** Whether the destination is in another account. */
   public readonly crossAccount: boolean;
 
@@ -161,15 +164,26 @@ export class ReplicatedBucket extends Construct {
     check.throwIfAny();
 
     const sandbox = isSandbox(this, props.sandbox);
+    // A name known before deployment lets the destination's policies name this role without a
+    // cross-stack reference (which would be a cycle: the rule also names the destination).
+    // IAM names are global to the account, so the region is part of it.
+    const roleName = `${Names.uniqueResourceName(this, { maxLength: 40, separator: '-' })}-replication-${stack.region}`;
+    const roleArn = Arn.format({ partition: stack.partition, service: 'iam', region: '', account: stack.account, resource: 'role', resourceName: roleName }, stack);
     this.replicationRole = new ServiceRole(this, 'ReplicationRole', {
-      // A name known before deployment lets the destination's policies name this role.
-      roleName: PhysicalName.GENERATE_IF_NEEDED,
+      roleName,
       assumedBy: new iam.ServicePrincipal('s3.amazonaws.com').withConditions({
         StringEquals: { 'aws:SourceAccount': stack.account },
       }),
       description: `S3 replication from ${this.node.path}`,
     });
 
+    // The destination by name, not by reference: a reference across stacks would be a cycle
+    // (the destination's policies name this role) and across environments is not possible.
+    const destinationBucket = s3.Bucket.fromBucketAttributes(this, 'DestinationBucket', {
+      bucketName: destination.bucketName,
+      account: destinationAccount,
+      region: destinationRegion,
+    });
     const replicaKey = kms.Key.fromKeyArn(this, 'ReplicaKey', destination.replicaKeyArn);
     const secure = new SecureBucket(this, 'Source', {
       encryptionKey: props.encryptionKey,
@@ -180,7 +194,7 @@ export class ReplicatedBucket extends Construct {
         replicationRole: this.replicationRole,
         replicationRules: [{
           id: RULE_ID,
-          destination: destination.bucket,
+          destination: destinationBucket,
           kmsKey: replicaKey,
           sseKmsEncryptedObjects: true,
           replicationTimeControl: rtc ? s3.ReplicationTimeValue.FIFTEEN_MINUTES : undefined,
@@ -198,11 +212,11 @@ export class ReplicatedBucket extends Construct {
     // The role reads the source (and decrypts it), writes replicas to the destination.
     this.bucket.grantReplicationPermission(this.replicationRole, {
       sourceDecryptionKey: this.encryptionKey,
-      destinations: [{ bucket: destination.bucket }],
+      destinations: [{ bucket: destinationBucket }],
     });
     const keyStatement = replicaKeyStatement(destination.replicaKeyArn);
     this.replicationRole.addToPolicy(keyStatement);
-    destination.grantReplicationFrom(this.replicationRole, stack.account);
+    destination.grantReplicationFrom(roleArn, stack.account);
     if (destination instanceof ReplicationDestination) {
       // Deploy order: the destination's stack first, so S3 finds the destination when the rule is created.
       const destinationStack = Stack.of(destination);
@@ -211,7 +225,7 @@ export class ReplicatedBucket extends Construct {
     const policy = this.replicationRole.grantsPolicy.node.defaultChild!;
     acknowledgeWildcardResource(policy, this.bucket.arnForObjects('*'),
       'S3 replication reads every object version of the source bucket, so the role needs that bucket\'s object ARN wildcard and nothing wider.');
-    acknowledgeWildcardResource(policy, destination.bucket.arnForObjects('*'),
+    acknowledgeWildcardResource(policy, destinationBucket.arnForObjects('*'),
       'S3 replication writes every replicated object version into the destination bucket, so the role needs that bucket\'s object ARN wildcard and nothing wider.');
     if (keyStatement.resources.some((r) => r.endsWith(':key/*'))) {
       acknowledgeWildcardResource(policy, keyStatement.resources[0],
@@ -224,7 +238,7 @@ export class ReplicatedBucket extends Construct {
       metricName: 'OperationsFailedReplication',
       dimensionsMap: {
         SourceBucket: this.bucket.bucketName,
-        DestinationBucket: destination.bucket.bucketName,
+        DestinationBucket: destination.bucketName,
         RuleId: RULE_ID,
       },
       statistic: 'Sum',
@@ -237,9 +251,8 @@ export class ReplicatedBucket extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    if (props.alarmTopic) {
-      this.failedReplicationAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
-    }
+    this.alarmTopic = props.alarmTopic ?? new NotificationTopic(this, 'Alarms', { displayName: `Replication alarms of ${this.node.path}`, sandbox }).topic;
+    this.failedReplicationAlarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
   }
 }
 

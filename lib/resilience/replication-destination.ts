@@ -9,7 +9,7 @@
  * The policies name the source account and match the role by `aws:PrincipalArn`, so the
  * destination can be deployed before the source role exists.
  */
-import { Arn, Names, PhysicalName, Stack, Token } from 'aws-cdk-lib';
+import { Arn, Names, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -27,6 +27,11 @@ export interface IReplicationDestination extends IConstruct {
   /** The destination bucket. Its `env` says which account and region it is in. */
   readonly bucket: s3.IBucket;
   /**
+   * The destination bucket's name as a value known before deployment (a literal, or built from
+   * pseudo parameters), so a source can name it without a cross-stack reference.
+   */
+  readonly bucketName: string;
+  /**
    * The ARN of the KMS key that encrypts replicas: a key ARN, or a fully qualified alias ARN
    * (`arn:aws:kms:REGION:ACCOUNT:alias/NAME`), which S3 resolves in the destination account.
    */
@@ -38,10 +43,10 @@ export interface IReplicationDestination extends IConstruct {
    * destination this app owns; for one managed elsewhere, an info annotation saying what the
    * destination account has to allow.
    *
-   * @param role the role S3 assumes for the source bucket
+   * @param roleArn the ARN of the role S3 assumes for the source bucket
    * @param sourceAccount the account the source bucket is in
    */
-  grantReplicationFrom(role: iam.IRole, sourceAccount: string): void;
+  grantReplicationFrom(roleArn: string, sourceAccount: string): void;
 }
 
 /**
@@ -50,8 +55,8 @@ export interface IReplicationDestination extends IConstruct {
 export interface ReplicationDestinationProps {
   /**
    * The bucket name.
-   * @default - generated; when a source in another account or region refers to it, CDK makes
-   * the generated name explicit so both sides agree on it
+   * @default - `<unique id of this construct>-<account>-<region>`, known before deployment so
+   * sources in other stacks, accounts or regions name it without a cross-stack reference
    */
   readonly bucketName?: string;
 
@@ -106,14 +111,15 @@ export class ReplicationDestination extends Construct implements IReplicationDes
         account: attrs.account,
         region: attrs.region,
       });
+      public readonly bucketName = attrs.bucketName;
       public readonly replicaKeyArn = attrs.replicaKeyArn;
       public readonly versioned = attrs.versioned;
 
-      public grantReplicationFrom(role: iam.IRole, sourceAccount: string): void {
+      public grantReplicationFrom(roleArn: string, sourceAccount: string): void {
         this.node.addMetadata('aws:cdk:info',
           `Destination ${attrs.bucketName} is managed elsewhere: its bucket policy must allow s3:ReplicateObject, `
           + `s3:ReplicateDelete, s3:ReplicateTags and s3:ObjectOwnerOverrideToBucketOwner, and its key policy kms:Encrypt and `
-          + `kms:GenerateDataKey, to ${Stack.of(this).resolve(role.roleArn)} of account ${sourceAccount}.`);
+          + `kms:GenerateDataKey, to ${JSON.stringify(Stack.of(this).resolve(roleArn))} of account ${sourceAccount}.`);
       }
     }
     return new Imported(scope, id);
@@ -121,6 +127,8 @@ export class ReplicationDestination extends Construct implements IReplicationDes
 
   /** The destination bucket. */
   public readonly bucket: s3.IBucket;
+  /** The destination bucket's name, known before deployment. */
+  public readonly bucketName: string;
   /** The customer managed key that encrypts replicas. */
   public readonly replicaKey: kms.Key;
   /** The replica key's alias. */
@@ -151,11 +159,13 @@ export class ReplicationDestination extends Construct implements IReplicationDes
       region: stack.region,
     }, stack);
 
+    this.bucketName = props.bucketName
+      ?? `${Names.uniqueResourceName(this, { maxLength: 24, separator: '-' }).toLowerCase()}-${stack.account}-${stack.region}`;
     const secure = new SecureBucket(this, 'Replicas', {
       encryptionKey: this.replicaKey,
       serverAccessLogsBucket: props.serverAccessLogsBucket,
       sandbox,
-      bucketProps: { bucketName: props.bucketName ?? PhysicalName.GENERATE_IF_NEEDED },
+      bucketProps: { bucketName: this.bucketName },
     });
     this.bucket = secure.bucket;
     acknowledge(this.bucket.node.defaultChild!, 'NIST.800.53.R5-S3BucketReplicationEnabled',
@@ -169,10 +179,10 @@ export class ReplicationDestination extends Construct implements IReplicationDes
    * The policies name the source account as principal and match the role with
    * `aws:PrincipalArn`, so this destination deploys before the role exists.
    */
-  public grantReplicationFrom(role: iam.IRole, sourceAccount: string): void {
+  public grantReplicationFrom(roleArn: string, sourceAccount: string): void {
     const index = this.sourceCount++;
     const principal = new iam.AccountPrincipal(sourceAccount).withConditions({
-      ArnEquals: { 'aws:PrincipalArn': role.roleArn },
+      ArnEquals: { 'aws:PrincipalArn': roleArn },
     });
     this.bucket.addToResourcePolicy(new iam.PolicyStatement({
       sid: `ReplicateObjects${index}`,

@@ -1,0 +1,278 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ReplicatedBucket, ReplicationDestination } from '../../lib';
+import { addReplicatedBucketExamples, ReplicatedBucketExamples } from '../../examples/resilience/replicated-bucket';
+import { exampleConfig } from '../../examples/config';
+import { checkedApp, synthWithChecks } from '../support/app';
+
+const WORKLOAD = '444444444444';
+const LOG_ARCHIVE = '333333333333';
+
+function examples(context: Record<string, unknown> = {}): { app: App; stacks: ReplicatedBucketExamples } {
+  const app = checkedApp(context);
+  const stacks = addReplicatedBucketExamples(app, exampleConfig(app));
+  synthWithChecks(app);
+  return { app, stacks };
+}
+
+describe('RES-7 ReplicatedBucket', () => {
+  const { stacks } = examples();
+  const source = Template.fromStack(stacks.crossRegionSource);
+  const replica = Template.fromStack(stacks.crossRegionReplica);
+  const xaSource = Template.fromStack(stacks.crossAccountSource);
+  const xaReplica = Template.fromStack(stacks.crossAccountReplica);
+  const crossRegionBucketName = stacks.crossRegionReplica.destination.bucketName;
+
+  test('the destination bucket name is known before deployment and unique to account and region', () => {
+    expect(crossRegionBucketName).toMatch(new RegExp(`^[a-z0-9-]+-${WORKLOAD}-eu-central-1$`));
+    expect(crossRegionBucketName.length).toBeLessThanOrEqual(63);
+  });
+
+  test('the source bucket is versioned, KMS-encrypted and carries the replication rule with RTC and metrics', () => {
+    source.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({
+        ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }),
+        BucketKeyEnabled: true,
+      })] },
+      ReplicationConfiguration: {
+        Role: Match.anyValue(),
+        Rules: [Match.objectLike({
+          Id: 'replicate-to-destination',
+          Status: 'Enabled',
+          Filter: { Prefix: '' },
+          SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+          DeleteMarkerReplication: { Status: 'Disabled' },
+          Destination: Match.objectLike({
+            Bucket: `arn:aws:s3:::${crossRegionBucketName}`,
+            EncryptionConfiguration: { ReplicaKmsKeyID: Match.stringLikeRegexp(`^arn:aws:kms:eu-central-1:${WORKLOAD}:alias/s3-replica/`) },
+            ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
+            Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
+          }),
+        })],
+      },
+    });
+  });
+
+  test('the destination bucket is versioned and encrypted with its own replica key, with rotation on', () => {
+    replica.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: crossRegionBucketName,
+      VersioningConfiguration: { Status: 'Enabled' },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
+    replica.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    replica.hasResourceProperties('AWS::KMS::Alias', { AliasName: Match.stringLikeRegexp('^alias/s3-replica/') });
+  });
+
+  test('S3 (and only S3 of the source account) assumes the replication role', () => {
+    source.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: Match.stringLikeRegexp('-replication-eu-west-1$'),
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({
+        Principal: { Service: 's3.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': WORKLOAD } },
+      })] },
+    });
+  });
+
+  test('the role reads the source, decrypts with the source key, replicates into the destination and encrypts with the replica key only', () => {
+    source.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([
+        Match.objectLike({ Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'] }),
+        Match.objectLike({ Action: ['s3:GetObjectVersionAcl', 's3:GetObjectVersionForReplication', 's3:GetObjectVersionTagging'] }),
+        Match.objectLike({
+          Action: ['s3:ObjectOwnerOverrideToBucketOwner', 's3:ReplicateDelete', 's3:ReplicateObject', 's3:ReplicateTags'],
+          Resource: `arn:aws:s3:::${crossRegionBucketName}/*`,
+        }),
+        Match.objectLike({ Action: 'kms:Decrypt' }),
+        Match.objectLike({
+          Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+          Resource: `arn:aws:kms:eu-central-1:${WORKLOAD}:key/*`,
+          Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': Match.stringLikeRegexp('^alias/s3-replica/') } },
+        }),
+      ]) },
+    });
+    source.resourceCountIs('AWS::IAM::Policy', 0);
+  });
+
+  test('the destination bucket policy lets the source role replicate, by account principal and role ARN condition', () => {
+    replica.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([
+        Match.objectLike({
+          Sid: 'ReplicateObjects0',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${WORKLOAD}:root` },
+          Action: ['s3:ObjectOwnerOverrideToBucketOwner', 's3:ReplicateDelete', 's3:ReplicateObject', 's3:ReplicateTags'],
+          Condition: { ArnEquals: { 'aws:PrincipalArn': Match.stringLikeRegexp(`^arn:aws:iam::${WORKLOAD}:role/.*-replication-eu-west-1$`) } },
+        }),
+        Match.objectLike({ Sid: 'ReplicationBucketVersioning0', Action: ['s3:GetBucketVersioning', 's3:PutBucketVersioning'] }),
+      ]) },
+    });
+    replica.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({
+        Sid: 'EncryptReplicas0',
+        Principal: { AWS: `arn:aws:iam::${WORKLOAD}:root` },
+        Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+        Condition: { ArnEquals: { 'aws:PrincipalArn': Match.stringLikeRegexp(`^arn:aws:iam::${WORKLOAD}:role/.*-replication-eu-west-1$`) } },
+      })]) },
+    });
+  });
+
+  test('both buckets refuse requests without TLS and block public access', () => {
+    for (const template of [source, replica]) {
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
+      });
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+          Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        })]) },
+      });
+    }
+  });
+
+  test('cross-account: the destination account and ownership of replicas are set on the rule', () => {
+    xaSource.hasResourceProperties('AWS::S3::Bucket', {
+      ReplicationConfiguration: { Rules: [Match.objectLike({
+        Destination: Match.objectLike({
+          Account: LOG_ARCHIVE,
+          AccessControlTranslation: { Owner: 'Destination' },
+          EncryptionConfiguration: { ReplicaKmsKeyID: Match.stringLikeRegexp(`^arn:aws:kms:eu-central-1:${LOG_ARCHIVE}:alias/`) },
+        }),
+      })] },
+    });
+    xaReplica.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+        Principal: { AWS: `arn:aws:iam::${WORKLOAD}:root` },
+        Action: Match.arrayWith(['s3:ObjectOwnerOverrideToBucketOwner']),
+      })]) },
+    });
+  });
+
+  test('a failed replication raises an alarm that notifies the encrypted topic', () => {
+    source.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/S3',
+      MetricName: 'OperationsFailedReplication',
+      Dimensions: Match.arrayWith([{ Name: 'RuleId', Value: 'replicate-to-destination' }]),
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [Match.anyValue()],
+    });
+    source.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  test('the source stack is deployed after its destination stack', () => {
+    expect(stacks.crossRegionSource.dependencies).toContain(stacks.crossRegionReplica);
+    expect(stacks.crossAccountSource.dependencies).toContain(stacks.crossAccountReplica);
+  });
+
+  test('data is kept by default: buckets and keys are retained', () => {
+    source.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    replica.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+  });
+
+  test('delete-marker replication and a prefix filter are options', () => {
+    const app = checkedApp();
+    const dst = new ReplicationDestination(new Stack(app, 'D', { env: { account: WORKLOAD, region: 'us-west-2' } }), 'Dst');
+    const src = new Stack(app, 'S', { env: { account: WORKLOAD, region: 'us-east-1' } });
+    new ReplicatedBucket(src, 'Src', { destination: dst, deleteMarkerReplication: true, prefix: 'reports/', replicationTimeControl: false });
+    synthWithChecks(app);
+    Template.fromStack(src).hasResourceProperties('AWS::S3::Bucket', {
+      ReplicationConfiguration: { Rules: [Match.objectLike({
+        DeleteMarkerReplication: { Status: 'Enabled' },
+        Filter: { Prefix: 'reports/' },
+        Destination: Match.objectLike({ ReplicationTime: Match.absent(), Metrics: Match.absent() }),
+      })] },
+    });
+  });
+
+  test.each([
+    ['Res7-CrossRegion-Replica'], ['Res7-CrossRegion-Source'], ['Res7-CrossAccount-Replica'], ['Res7-CrossAccount-Source'],
+  ])('snapshot of %s', (name) => {
+    const stack = Object.values(stacks).find((s: Stack) => s.stackName === name)!;
+    expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('RES-7 ReplicatedBucket refusals', () => {
+  function setup(sourceRegion: string, destinationRegion: string) {
+    const app = checkedApp();
+    const dstStack = new Stack(app, 'Dst', { env: { account: WORKLOAD, region: destinationRegion } });
+    const srcStack = new Stack(app, 'Src', { env: { account: WORKLOAD, region: sourceRegion } });
+    return { app, dstStack, srcStack };
+  }
+
+  test('refuses a destination in the source region when cross-region replication is asked', () => {
+    const { dstStack, srcStack } = setup('eu-west-1', 'eu-west-1');
+    const destination = new ReplicationDestination(dstStack, 'Replicas');
+    expect(() => new ReplicatedBucket(srcStack, 'Data', { destination }))
+      .toThrow(/^Src\/Data: invalid ReplicatedBucket props \(1 problem\):\n {2}- source and destination are both in eu-west-1: cross-region replication needs the destination in another region/);
+  });
+
+  test('allows the same region when crossRegion is false', () => {
+    const { app, dstStack, srcStack } = setup('eu-west-1', 'eu-west-1');
+    const destination = new ReplicationDestination(dstStack, 'Replicas');
+    new ReplicatedBucket(srcStack, 'Data', { destination, crossRegion: false });
+    expect(() => synthWithChecks(app)).not.toThrow();
+  });
+
+  test('refuses an unversioned destination passed in', () => {
+    const { srcStack } = setup('eu-west-1', 'eu-central-1');
+    const destination = ReplicationDestination.fromAttributes(srcStack, 'Imported', {
+      bucketName: 'team-b-replicas', account: WORKLOAD, region: 'eu-central-1',
+      replicaKeyArn: `arn:aws:kms:eu-central-1:${WORKLOAD}:key/1234abcd-12ab-34cd-56ef-1234567890ab`, versioned: false,
+    });
+    expect(() => new ReplicatedBucket(srcStack, 'Data', { destination }))
+      .toThrow(/destination bucket Src\/Imported is not versioned: S3 replicates only into versioned buckets/);
+  });
+
+  test('lists every problem at once', () => {
+    const { srcStack } = setup('eu-west-1', 'eu-west-1');
+    const destination = ReplicationDestination.fromAttributes(srcStack, 'Imported', {
+      bucketName: 'team-b-replicas', account: WORKLOAD, region: 'eu-west-1',
+      replicaKeyArn: `arn:aws:kms:eu-west-1:${WORKLOAD}:key/1234abcd-12ab-34cd-56ef-1234567890ab`, versioned: false,
+    });
+    expect(() => new ReplicatedBucket(srcStack, 'Data', { destination, ownershipToDestination: true }))
+      .toThrow(/\(3 problems\)[\s\S]*not versioned[\s\S]*both in eu-west-1[\s\S]*only possible when the destination is in another account/);
+  });
+
+  test('refuses cross-region replication between environment-agnostic stacks', () => {
+    const app = checkedApp();
+    const destination = new ReplicationDestination(new Stack(app, 'Dst'), 'Replicas');
+    expect(() => new ReplicatedBucket(new Stack(app, 'Src'), 'Data', { destination }))
+      .toThrow(/cross-region replication needs explicit regions/);
+  });
+
+  test('an imported destination with a key ARN is granted by key ARN, without a wildcard', () => {
+    const app = checkedApp();
+    const srcStack = new Stack(app, 'Src', { env: { account: WORKLOAD, region: 'eu-west-1' } });
+    const keyArn = `arn:aws:kms:eu-central-1:${LOG_ARCHIVE}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const destination = ReplicationDestination.fromAttributes(srcStack, 'Imported', {
+      bucketName: 'team-b-replicas', account: LOG_ARCHIVE, region: 'eu-central-1', replicaKeyArn: keyArn, versioned: true,
+    });
+    new ReplicatedBucket(srcStack, 'Data', { destination });
+    synthWithChecks(app);
+    Template.fromStack(srcStack).hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['kms:Encrypt', 'kms:GenerateDataKey'], Resource: keyArn })]) },
+    });
+  });
+});
+
+describe('sandbox mode', () => {
+  test('-c sandbox=true leaves no retained resource and empties buckets on delete', () => {
+    const { stacks } = examples({ sandbox: 'true' });
+    for (const stack of Object.values(stacks) as Stack[]) {
+      const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { DeletionPolicy?: string; Type: string }>;
+      const retained = Object.entries(resources).filter(([, r]) => r.DeletionPolicy === 'Retain' || r.DeletionPolicy === 'RetainExceptOnCreate');
+      expect(retained.map(([id]) => `${stack.stackName}/${id}`)).toEqual([]);
+      const buckets = Object.values(resources).filter((r) => r.Type === 'AWS::S3::Bucket').length;
+      expect(Object.values(resources).filter((r) => r.Type === 'Custom::S3AutoDeleteObjects')).toHaveLength(buckets);
+    }
+  });
+
+  test('a bucket type check: the example buckets are s3.Bucket', () => {
+    const { stacks } = examples();
+    expect(stacks.crossRegionSource.replicated.bucket).toBeInstanceOf(s3.Bucket);
+  });
+});
