@@ -26,10 +26,18 @@ import { ServiceRole } from './service-role';
  * other (relative imports within the directory).
  */
 export function handlerCode(handlerDir: string): lambda.Code {
-  const files = fs.readdirSync(handlerDir);
-  if (files.includes('index.js')) {
+  if (fs.existsSync(path.join(handlerDir, 'index.js'))) {
     return lambda.Code.fromAsset(handlerDir, { exclude: ['*.ts', '*.map'] });
   }
+  return lambda.Code.fromAsset(transpileHandler(handlerDir));
+}
+
+/**
+ * Transpiles the TypeScript handler in `handlerDir` (every `.ts` file but tests and
+ * declarations) into a content-addressed folder under the OS temp directory, and returns it.
+ */
+export function transpileHandler(handlerDir: string): string {
+  const files = fs.readdirSync(handlerDir);
   const sources = files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts')).sort();
   if (!sources.includes('index.ts')) {
     throw new Error(`handler directory ${handlerDir} has neither index.js nor index.ts`);
@@ -58,7 +66,7 @@ export function handlerCode(handlerDir: string): lambda.Code {
       fs.rmSync(staging, { recursive: true, force: true }); // another process won the race
     }
   }
-  return lambda.Code.fromAsset(outDir);
+  return outDir;
 }
 
 /**

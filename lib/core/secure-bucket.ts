@@ -1,5 +1,6 @@
 import { Duration, Names, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledge } from './acknowledge';
@@ -103,6 +104,9 @@ export class SecureBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: SecureBucketProps = {}) {
     super(scope, id);
+    // Log delivery by bucket policy, whatever the app's feature flags: the ACL alternative
+    // cannot coexist with ACLs disabled (BucketOwnerEnforced).
+    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     const sandbox = isSandbox(this, props.sandbox);
     const kmsEncryption = (props.encryption ?? SecureBucketEncryption.KMS) === SecureBucketEncryption.KMS;
     this.encryptionKey = kmsEncryption
