@@ -16,7 +16,6 @@ import {
   CreateApprovalRuleTemplateCommand,
   DeleteApprovalRuleTemplateCommand,
   DisassociateApprovalRuleTemplateFromRepositoryCommand,
-  ListRepositoriesForApprovalRuleTemplateCommand,
   UpdateApprovalRuleTemplateContentCommand,
   UpdateApprovalRuleTemplateDescriptionCommand,
 } from '@aws-sdk/client-codecommit';
@@ -68,7 +67,8 @@ export async function handler(event: TemplateEvent): Promise<TemplateResult> {
     }
     case 'Delete': {
       const name = event.PhysicalResourceId ?? '';
-      await remove(name);
+      const repositories = Array.isArray(event.ResourceProperties.RepositoryNames) ? event.ResourceProperties.RepositoryNames.map(String) : [];
+      await remove(name, repositories);
       return { PhysicalResourceId: name };
     }
     default:
@@ -135,28 +135,19 @@ async function disassociate(name: string, repositories: string[]): Promise<void>
   }
 }
 
-/** Removes every association (a template in use cannot be deleted), then the template. */
-async function remove(name: string): Promise<void> {
-  const repositories: string[] = [];
+/**
+ * Removes the associations this resource made (a template in use cannot be deleted), then the
+ * template. Repositories associated by hand elsewhere are left alone: the delete then fails with
+ * `ApprovalRuleTemplateInUseException`, which names the problem instead of silently taking the
+ * rule away from another team.
+ */
+async function remove(name: string, repositories: string[]): Promise<void> {
+  const gone = ['ApprovalRuleTemplateDoesNotExistException', 'InvalidApprovalRuleTemplateNameException'];
   try {
-    let nextToken: string | undefined;
-    do {
-      const page = await client.send(new ListRepositoriesForApprovalRuleTemplateCommand({ approvalRuleTemplateName: name, nextToken }));
-      repositories.push(...(page.repositoryNames ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-  } catch (error) {
-    const gone = ['ApprovalRuleTemplateDoesNotExistException', 'InvalidApprovalRuleTemplateNameException'];
-    if (gone.includes(errorName(error))) {
-      console.log(`approval rule template ${name} does not exist: nothing to delete`);
-      return;
-    }
-    throw error;
-  }
-  await disassociate(name, repositories);
-  try {
+    await disassociate(name, repositories);
     await client.send(new DeleteApprovalRuleTemplateCommand({ approvalRuleTemplateName: name }));
   } catch (error) {
-    if (errorName(error) !== 'ApprovalRuleTemplateDoesNotExistException') throw error;
+    if (!gone.includes(errorName(error))) throw error;
+    console.log(`approval rule template ${name} does not exist: nothing to delete`);
   }
 }
