@@ -436,7 +436,6 @@ function reportBackSpec(): codebuild.BuildSpec {
           '  aws codecommit update-pull-request-approval-state --pull-request-id "$PR_ID" --revision-id "$PR_REVISION_ID" --approval-state "$STATE" || [ "$STATE" = "REVOKE" ]',
           'fi',
         ].join('\n')],
-        ],
       },
     },
   });

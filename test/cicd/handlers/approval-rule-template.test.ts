@@ -4,7 +4,6 @@ import {
   CreateApprovalRuleTemplateCommand,
   DeleteApprovalRuleTemplateCommand,
   DisassociateApprovalRuleTemplateFromRepositoryCommand,
-  ListRepositoriesForApprovalRuleTemplateCommand,
   UpdateApprovalRuleTemplateContentCommand,
   UpdateApprovalRuleTemplateDescriptionCommand,
 } from '@aws-sdk/client-codecommit';
@@ -90,42 +89,46 @@ describe('update', () => {
 });
 
 describe('delete', () => {
-  test('disassociates every repository (all pages) before deleting the template', async () => {
-    codecommit.on(ListRepositoriesForApprovalRuleTemplateCommand)
-      .resolvesOnce({ repositoryNames: ['app'], nextToken: 't1' })
-      .resolvesOnce({ repositoryNames: ['other-team'] });
-    await handler({ RequestType: 'Delete', PhysicalResourceId: 'unit-tests-pass', ResourceProperties: PROPS });
-    expect(codecommit.commandCalls(ListRepositoriesForApprovalRuleTemplateCommand)[1].args[0].input.nextToken).toBe('t1');
-    expect(codecommit.commandCalls(DisassociateApprovalRuleTemplateFromRepositoryCommand).map((c) => c.args[0].input.repositoryName)).toEqual(['app', 'other-team']);
+  test('disassociates the repositories it associated before deleting the template', async () => {
+    await handler({ RequestType: 'Delete', PhysicalResourceId: 'unit-tests-pass', ResourceProperties: { ...PROPS, RepositoryNames: ['app', 'lib'] } });
+    expect(codecommit.commandCalls(DisassociateApprovalRuleTemplateFromRepositoryCommand).map((c) => c.args[0].input)).toEqual([
+      { approvalRuleTemplateName: 'unit-tests-pass', repositoryName: 'app' },
+      { approvalRuleTemplateName: 'unit-tests-pass', repositoryName: 'lib' },
+    ]);
     expect(codecommit.commandCalls(DeleteApprovalRuleTemplateCommand)[0].args[0].input).toEqual({ approvalRuleTemplateName: 'unit-tests-pass' });
   });
 
   test('a template that is already gone counts as deleted', async () => {
-    codecommit.on(ListRepositoriesForApprovalRuleTemplateCommand).rejects(awsError('ApprovalRuleTemplateDoesNotExistException'));
+    codecommit.on(DisassociateApprovalRuleTemplateFromRepositoryCommand).rejects(awsError('ApprovalRuleTemplateDoesNotExistException'));
     await expect(handler({ RequestType: 'Delete', PhysicalResourceId: 'unit-tests-pass', ResourceProperties: PROPS }))
       .resolves.toEqual({ PhysicalResourceId: 'unit-tests-pass' });
     expect(codecommit.commandCalls(DeleteApprovalRuleTemplateCommand)).toHaveLength(0);
   });
 
+  test('a repository deleted before the template does not block the delete', async () => {
+    codecommit.on(DisassociateApprovalRuleTemplateFromRepositoryCommand).rejects(awsError('RepositoryDoesNotExistException'));
+    await handler({ RequestType: 'Delete', PhysicalResourceId: 'unit-tests-pass', ResourceProperties: PROPS });
+    expect(codecommit.commandCalls(DeleteApprovalRuleTemplateCommand)).toHaveLength(1);
+  });
+
   test('the physical id of a failed create (not a template name) deletes cleanly', async () => {
-    codecommit.on(ListRepositoriesForApprovalRuleTemplateCommand).rejects(awsError('InvalidApprovalRuleTemplateNameException'));
+    codecommit.on(DisassociateApprovalRuleTemplateFromRepositoryCommand).rejects(awsError('InvalidApprovalRuleTemplateNameException'));
     await expect(handler({ RequestType: 'Delete', PhysicalResourceId: '2024/01/01/[$LATEST]abc', ResourceProperties: PROPS })).resolves.toBeDefined();
   });
 
-  test('a template deleted between listing and deleting counts as deleted', async () => {
-    codecommit.on(ListRepositoriesForApprovalRuleTemplateCommand).resolves({ repositoryNames: [] });
+  test('a template deleted between disassociating and deleting counts as deleted', async () => {
     codecommit.on(DeleteApprovalRuleTemplateCommand).rejects(awsError('ApprovalRuleTemplateDoesNotExistException'));
     await expect(handler({ RequestType: 'Delete', PhysicalResourceId: 'unit-tests-pass', ResourceProperties: PROPS })).resolves.toBeDefined();
   });
 
-  test('fails when the template cannot be deleted, so the stack shows the error', async () => {
-    codecommit.on(ListRepositoriesForApprovalRuleTemplateCommand).resolves({ repositoryNames: [] });
+  test('fails when another repository still uses the template, so the stack shows the error', async () => {
     codecommit.on(DeleteApprovalRuleTemplateCommand).rejects(awsError('ApprovalRuleTemplateInUseException'));
     await expect(handler({ RequestType: 'Delete', PhysicalResourceId: 'unit-tests-pass', ResourceProperties: PROPS })).rejects.toThrow('ApprovalRuleTemplateInUseException');
   });
 
-  test('fails when listing fails for another reason (throttling), so nothing is half-deleted silently', async () => {
-    codecommit.on(ListRepositoriesForApprovalRuleTemplateCommand).rejects(awsError('ThrottlingException'));
+  test('fails on throttling, so CloudFormation retries instead of leaving the template behind', async () => {
+    codecommit.on(DisassociateApprovalRuleTemplateFromRepositoryCommand).rejects(awsError('ThrottlingException'));
     await expect(handler({ RequestType: 'Delete', PhysicalResourceId: 'unit-tests-pass', ResourceProperties: PROPS })).rejects.toThrow('ThrottlingException');
+    expect(codecommit.commandCalls(DeleteApprovalRuleTemplateCommand)).toHaveLength(0);
   });
 });
