@@ -1,1 +1,2 @@
 export * from './pull-request-checks';
+export * from './github-webhook-build';
