@@ -17,8 +17,8 @@ export class GitHubWebhookBuildStack extends Stack {
     this.build = new GitHubWebhookBuild(this, 'Build', {
       owner: 'devops-patterns',
       repo: 'cdk-reference',
-      pushBranches: ['^main$', '^release/.*$'],
-      pullRequestBaseBranches: ['^main$'],
+      pushBranches: ['main', 'release/.*'],
+      pullRequestBaseBranches: ['main'],
       buildSpec: codebuild.BuildSpec.fromObject({
         version: '0.2',
         phases: { install: { commands: ['npm ci'] }, build: { commands: ['npm test'] } },

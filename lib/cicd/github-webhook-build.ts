@@ -39,15 +39,17 @@ export interface GitHubWebhookBuildProps {
   readonly repo: string;
 
   /**
-   * Regular expressions of branch names whose pushes start a build (`main`, `release/.*`).
-   * An empty list turns push builds off.
-   * @default ['^main$']
+   * Regular expressions of branch names whose pushes start a build (`main`, `release/.*`). Each
+   * is matched against the whole branch name (the construct anchors it as `^refs/heads/<re>$`),
+   * so give it without `^`, `$` or `refs/heads/`. An empty list turns push builds off.
+   * @default ['main']
    */
   readonly pushBranches?: string[];
 
   /**
    * Regular expressions of the base branches of pull requests that start a build when they are
-   * created, updated or reopened. An empty list turns pull request builds off.
+   * created, updated or reopened, matched like `pushBranches`. An empty list turns pull request
+   * builds off.
    * @default - the push branches
    */
   readonly pullRequestBaseBranches?: string[];
@@ -113,7 +115,7 @@ export interface GitHubWebhookBuildProps {
  * notifications and a metrics dashboard.
  *
  * ```ts
- * new GitHubWebhookBuild(this, 'Build', { owner: 'my-org', repo: 'service', pushBranches: ['^main$'] });
+ * new GitHubWebhookBuild(this, 'Build', { owner: 'my-org', repo: 'service', pushBranches: ['main'] });
  * ```
  */
 export class GitHubWebhookBuild extends Construct {
@@ -132,7 +134,7 @@ export class GitHubWebhookBuild extends Construct {
 
   constructor(scope: Construct, id: string, props: GitHubWebhookBuildProps) {
     super(scope, id);
-    const pushBranches = props.pushBranches ?? ['^main$'];
+    const pushBranches = props.pushBranches ?? ['main'];
     const prBranches = props.pullRequestBaseBranches ?? pushBranches;
 
     const check = new PropsCheck(this, 'GitHubWebhookBuild');
@@ -141,16 +143,19 @@ export class GitHubWebhookBuild extends Construct {
       for (const pattern of patterns) {
         try {
           new RegExp(pattern);
+          check.require(!pattern.startsWith('^') && !pattern.endsWith('$') && !pattern.startsWith('refs/'),
+            `${name}: "${pattern}" must be a branch-name expression without ^, $ or refs/heads/ (the construct anchors it)`);
         } catch (error) {
           check.add(`${name}: "${pattern}" is not a valid regular expression (${(error as Error).message})`);
         }
       }
     }
+    const ref = (branch: string) => `^refs/heads/${branch}$`;
     const filterGroups = props.filterGroups ?? [
-      ...pushBranches.map((b) => codebuild.FilterGroup.inEventOf(codebuild.EventAction.PUSH).andBranchIs(b)),
+      ...pushBranches.map((b) => codebuild.FilterGroup.inEventOf(codebuild.EventAction.PUSH).andHeadRefIs(ref(b))),
       ...prBranches.map((b) => codebuild.FilterGroup.inEventOf(
         codebuild.EventAction.PULL_REQUEST_CREATED, codebuild.EventAction.PULL_REQUEST_UPDATED, codebuild.EventAction.PULL_REQUEST_REOPENED,
-      ).andBaseBranchIs(b)),
+      ).andBaseRefIs(ref(b))),
     ];
     check.require(filterGroups.length > 0,
       'the webhook has no filter group, so it would build every push and pull request event: give pushBranches, pullRequestBaseBranches or filterGroups');
