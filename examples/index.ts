@@ -1,5 +1,8 @@
 import { App, RemovalPolicies } from 'aws-cdk-lib';
 import { exampleConfig } from './config';
+import { addCodeGuruIntegrationExamples } from './cicd/codeguru-integration';
+import { addGitHubWebhookBuildExamples } from './cicd/github-webhook-build';
+import { addPullRequestChecksExamples } from './cicd/pull-request-checks';
 import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
 
 /**
@@ -9,6 +12,9 @@ import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
 export function addAllExamples(app: App): void {
   const config = exampleConfig(app);
   addReplicatedBucketExamples(app, config);
+  addPullRequestChecksExamples(app, config);
+  addGitHubWebhookBuildExamples(app, config);
+  addCodeGuruIntegrationExamples(app, config);
   if (config.sandbox) {
     // Sandbox: whatever a construct keeps by default (log groups, tables, keys) goes on destroy too.
     RemovalPolicies.of(app).destroy();

@@ -1,0 +1,3 @@
+export * from './pull-request-checks';
+export * from './github-webhook-build';
+export * from './codeguru-integration';
