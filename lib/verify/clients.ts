@@ -3,7 +3,7 @@
  * CloudFormation client per account and region, and a role assumed per target account when a
  * role ARN template is given. Tests pass their own {@link ClientFactory}.
  */
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, CloudFormationClientConfig } from '@aws-sdk/client-cloudformation';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 
@@ -24,6 +24,8 @@ export interface ClientFactoryOptions {
   readonly profile?: string;
   /** Attempts per call, retries included. */
   readonly maxAttempts?: number;
+  /** The HTTP handler of the CloudFormation clients (a proxy agent, or a stand-in in tests). */
+  readonly requestHandler?: CloudFormationClientConfig['requestHandler'];
 }
 
 /** Clients on the standard credential chain, with the standard retry strategy. */
@@ -44,7 +46,9 @@ export function defaultClientFactory(options: ClientFactoryOptions = {}): Client
             clientConfig: { region, maxAttempts, retryMode: 'standard' },
           })
           : base;
-        client = new CloudFormationClient({ region, credentials, maxAttempts, retryMode: 'standard' });
+        client = new CloudFormationClient({
+          region, credentials, maxAttempts, retryMode: 'standard', requestHandler: options.requestHandler,
+        });
         cache.set(key, client);
       }
       return client;
