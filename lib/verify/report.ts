@@ -68,7 +68,7 @@ function details(check: CheckResult): string[] {
 }
 
 function show(value: string | undefined): string {
-  if (value === undefined) return '(none)';
+  if (value === undefined || value === '') return '(none)';
   return value.length > 120 ? `${value.slice(0, 117)}...` : value;
 }
 
