@@ -1,6 +1,8 @@
 import { App, RemovalPolicies } from 'aws-cdk-lib';
 import { exampleConfig } from './config';
 import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
+import { addConfigComplianceExamples } from './security/config-compliance';
+import { addGuardDutyOrganizationExamples } from './security/guardduty-organization';
 
 /**
  * Adds every example stack to `app`. Used by `bin/app.ts` and by the tests, so what the tests
@@ -9,6 +11,8 @@ import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
 export function addAllExamples(app: App): void {
   const config = exampleConfig(app);
   addReplicatedBucketExamples(app, config);
+  addGuardDutyOrganizationExamples(app, config);
+  addConfigComplianceExamples(app, config);
   if (config.sandbox) {
     // Sandbox: whatever a construct keeps by default (log groups, tables, keys) goes on destroy too.
     RemovalPolicies.of(app).destroy();
