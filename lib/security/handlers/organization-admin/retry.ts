@@ -69,7 +69,7 @@ export async function withRetry<T>(description: string, operation: () => Promise
       const cap = Math.min(timing.maxDelayMs, timing.baseDelayMs * 2 ** (attempt - 1));
       const delay = Math.floor(timing.random() * cap) + 1;
       if (timing.now() + delay > deadline) {
-        throw new Error(`${description}: gave up after ${attempt} attempts in ${Math.round(timing.budgetMs / 1000)} s: ${errorName(error)}: ${errorMessage(error)}`);
+        throw new Error(`${description}: gave up after ${attempt} attempts in ${Math.round(timing.budgetMs / 1000)} s: ${errorName(error)}: ${errorMessage(error)}`, { cause: error });
       }
       console.log(JSON.stringify({ retry: description, attempt, delayMs: delay, error: errorName(error), message: errorMessage(error) }));
       await timing.sleep(delay);
