@@ -4,6 +4,8 @@ import { addCodeGuruIntegrationExamples } from './cicd/codeguru-integration';
 import { addGitHubWebhookBuildExamples } from './cicd/github-webhook-build';
 import { addPullRequestChecksExamples } from './cicd/pull-request-checks';
 import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
+import { addConfigComplianceExamples } from './security/config-compliance';
+import { addGuardDutyOrganizationExamples } from './security/guardduty-organization';
 
 /**
  * Adds every example stack to `app`. Used by `bin/app.ts` and by the tests, so what the tests
@@ -15,6 +17,8 @@ export function addAllExamples(app: App): void {
   addPullRequestChecksExamples(app, config);
   addGitHubWebhookBuildExamples(app, config);
   addCodeGuruIntegrationExamples(app, config);
+  addGuardDutyOrganizationExamples(app, config);
+  addConfigComplianceExamples(app, config);
   if (config.sandbox) {
     // Sandbox: whatever a construct keeps by default (log groups, tables, keys) goes on destroy too.
     RemovalPolicies.of(app).destroy();

@@ -2,3 +2,4 @@
 export * from './core';
 export * from './resilience';
 export * from './cicd';
+export * from './security';

@@ -1,0 +1,463 @@
+/**
+ * SEC-2 ConfigCompliance: AWS Config recording, the managed rules from the notes, remediation
+ * through SSM Automation, and (from the delegated administrator) an organization conformance
+ * pack and an aggregator across accounts and regions.
+ *
+ * Config is regional: one recorder and one delivery channel per account and region, delivering
+ * to a TLS-only, KMS-encrypted bucket (one central bucket for the organization when
+ * with a {@link ConfigDeliveryBucket} for the organization, where member recorders deployed by
+ * {@link ConfigDelegatedAdmin}'s StackSet deliver). The managed rules use their Config identifiers, which differ from the rule
+ * names in places (`ec2-instance-managed-by-systems-manager` is `EC2_INSTANCE_MANAGED_BY_SSM`);
+ * the drift check gets the role it needs as its `cloudformationRoleArn` parameter, and
+ * `cloudtrail-enabled` runs periodically because it has no configuration-change trigger.
+ * Remediations are `AWS::Config::RemediationConfiguration`s that run SSM Automation documents
+ * with an `AutomationAssumeRole`, automatically with bounded retries when asked. Compliance
+ * changes of these rules reach an encrypted SNS topic through EventBridge. Everything here is a
+ * native CloudFormation resource; only the organization-wide enablement (management account)
+ * needs a custom resource, in {@link ConfigDelegatedAdmin}.
+ */
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import * as config from 'aws-cdk-lib/aws-config';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { acknowledge, acknowledgeWildcardResource } from '../core/acknowledge';
+import { NotificationTopic } from '../core/notification-topic';
+import { isSandbox } from '../core/sandbox';
+import { SecureBucket } from '../core/secure-bucket';
+import { ServiceRole } from '../core/service-role';
+import { PropsCheck } from '../core/validation';
+
+/** The AWS Config managed rules the notes name. */
+export enum ComplianceRule {
+  /** `ec2-volume-inuse-check` (EC2_VOLUME_INUSE_CHECK): EBS volumes attached to an instance. It cannot say how long a volume was unused. */
+  EC2_VOLUME_INUSE = 'EC2_VOLUME_INUSE_CHECK',
+  /** `s3-bucket-ssl-requests-only` (S3_BUCKET_SSL_REQUESTS_ONLY): bucket policies that refuse requests without TLS. */
+  S3_BUCKET_SSL_REQUESTS_ONLY = 'S3_BUCKET_SSL_REQUESTS_ONLY',
+  /** `ec2-instance-managed-by-systems-manager` (EC2_INSTANCE_MANAGED_BY_SSM): every instance is a Systems Manager managed instance. */
+  EC2_INSTANCE_MANAGED_BY_SSM = 'EC2_INSTANCE_MANAGED_BY_SSM',
+  /** `cloudformation-stack-drift-detection-check` (CLOUDFORMATION_STACK_DRIFT_DETECTION_CHECK): stacks have not drifted; needs `cloudformationRoleArn`. */
+  CLOUDFORMATION_STACK_DRIFT = 'CLOUDFORMATION_STACK_DRIFT_DETECTION_CHECK',
+  /** `cloudtrail-enabled` (CLOUD_TRAIL_ENABLED): a trail is logging. Periodic only. */
+  CLOUDTRAIL_ENABLED = 'CLOUD_TRAIL_ENABLED',
+}
+
+/** A remediation of one rule's non-compliant resources with an SSM Automation document. */
+export interface ConfigRemediation {
+  /** The rule whose non-compliant resources are remediated. Must be one of the construct's rules. */
+  readonly rule: ComplianceRule;
+  /** The SSM Automation document, e.g. `AWSConfigRemediation-RestrictBucketSSLRequestsOnly`. */
+  readonly documentName: string;
+  /** The document parameter that receives the non-compliant resource's id (e.g. `BucketName`). */
+  readonly resourceIdParameter: string;
+  /**
+   * Run without a person: each non-compliant evaluation starts the automation.
+   * @default false
+   */
+  readonly automatic?: boolean;
+  /**
+   * The role SSM Automation assumes (`AutomationAssumeRole`). Required for automatic remediation.
+   * @default - none: a person runs the remediation with their own permissions
+   */
+  readonly assumeRole?: iam.IRole;
+  /**
+   * How many times an automatic remediation is tried within `retryInterval` (1-25).
+   * @default 5
+   */
+  readonly maximumAutomaticAttempts?: number;
+  /**
+   * The time window for `maximumAutomaticAttempts`.
+   * @default Duration.seconds(60)
+   */
+  readonly retryInterval?: Duration;
+  /**
+   * Further static parameters of the document.
+   * @default - none
+   */
+  readonly parameters?: { [name: string]: string };
+}
+
+/**
+ * Props for {@link ConfigCompliance}.
+ */
+export interface ConfigComplianceProps {
+  /**
+   * The bucket Config delivers configuration snapshots and history to. A bucket passed in must
+   * already refuse requests without TLS; a {@link ConfigDeliveryBucket} does.
+   * @default - a new {@link ConfigDeliveryBucket} for this account
+   */
+  readonly deliveryBucket?: s3.IBucket;
+
+  /**
+   * Record global resource types (IAM). Set it in one region only, to avoid duplicates.
+   * @default true
+   */
+  readonly includeGlobalResourceTypes?: boolean;
+
+  /**
+   * The managed rules to deploy.
+   * @default - every rule of {@link ComplianceRule}
+   */
+  readonly rules?: ComplianceRule[];
+
+  /**
+   * The role the drift check uses to call DetectStackDrift (`cloudformationRoleArn`).
+   * @default - a new role for config.amazonaws.com with ReadOnlyAccess and the drift calls
+   */
+  readonly driftDetectionRole?: iam.IRole;
+
+  /**
+   * Remediations with SSM Automation.
+   * @default - none
+   */
+  readonly remediations?: ConfigRemediation[];
+
+  /**
+   * Deploy the managed rules to every account of the organization as an organization
+   * conformance pack with this name. Only from the delegated administrator (or management)
+   * account, after {@link ConfigDelegatedAdmin}; members need a recorder.
+   * @default - no conformance pack
+   */
+  readonly organizationConformancePackName?: string;
+
+  /**
+   * Aggregate compliance and configuration of every account and region of the organization
+   * here. Only from the delegated administrator (or management) account.
+   * @default false
+   */
+  readonly organizationAggregator?: boolean;
+
+  /**
+   * Where compliance changes are notified.
+   * @default - a new KMS-encrypted {@link NotificationTopic}
+   */
+  readonly complianceTopic?: sns.ITopic;
+
+  /**
+   * Sandbox mode: the bucket is emptied and deleted, keys scheduled for deletion, by `cdk destroy`.
+   * @default - the `sandbox` context value
+   */
+  readonly sandbox?: boolean;
+}
+
+const ALL_RULES = Object.values(ComplianceRule);
+
+/** The conformance-pack rules: the drift check is left out, as its role ARN differs per account. */
+const PACK_RULES = [ComplianceRule.EC2_VOLUME_INUSE, ComplianceRule.S3_BUCKET_SSL_REQUESTS_ONLY, ComplianceRule.EC2_INSTANCE_MANAGED_BY_SSM, ComplianceRule.CLOUDTRAIL_ENABLED];
+
+/** Resource types each rule evaluates (none for periodic account-level rules). */
+const RULE_SCOPE: Record<ComplianceRule, string[]> = {
+  [ComplianceRule.EC2_VOLUME_INUSE]: ['AWS::EC2::Volume'],
+  [ComplianceRule.S3_BUCKET_SSL_REQUESTS_ONLY]: ['AWS::S3::Bucket'],
+  [ComplianceRule.EC2_INSTANCE_MANAGED_BY_SSM]: ['AWS::EC2::Instance', 'AWS::SSM::ManagedInstanceInventory'],
+  [ComplianceRule.CLOUDFORMATION_STACK_DRIFT]: ['AWS::CloudFormation::Stack'],
+  [ComplianceRule.CLOUDTRAIL_ENABLED]: [],
+};
+
+/** The name each rule gets, after its documented rule name. */
+function ruleName(rule: ComplianceRule): string {
+  return {
+    [ComplianceRule.EC2_VOLUME_INUSE]: 'ec2-volume-inuse-check',
+    [ComplianceRule.S3_BUCKET_SSL_REQUESTS_ONLY]: 's3-bucket-ssl-requests-only',
+    [ComplianceRule.EC2_INSTANCE_MANAGED_BY_SSM]: 'ec2-instance-managed-by-systems-manager',
+    [ComplianceRule.CLOUDFORMATION_STACK_DRIFT]: 'cloudformation-stack-drift-detection-check',
+    [ComplianceRule.CLOUDTRAIL_ENABLED]: 'cloudtrail-enabled',
+  }[rule];
+}
+
+/**
+ * SEC-2: AWS Config with the notes' managed rules, remediation, and organization-wide views.
+ *
+ * ```ts
+ * new ConfigCompliance(securityStack, 'Config', {
+ *   organizationAggregator: true,
+ *   organizationConformancePackName: 'devops-baseline',
+ *   remediations: [{
+ *     rule: ComplianceRule.S3_BUCKET_SSL_REQUESTS_ONLY,
+ *     documentName: 'AWSConfigRemediation-RestrictBucketSSLRequestsOnly',
+ *     resourceIdParameter: 'BucketName',
+ *     automatic: true,
+ *     assumeRole: remediationRole,
+ *   }],
+ * });
+ * ```
+ */
+export class ConfigCompliance extends Construct {
+  /** The bucket Config delivers to. */
+  public readonly deliveryBucket: s3.IBucket;
+  /** The role the recorder uses. */
+  public readonly recorderRole: ServiceRole;
+  /** The configuration recorder. */
+  public readonly recorder: config.CfnConfigurationRecorder;
+  /** The delivery channel. */
+  public readonly deliveryChannel: config.CfnDeliveryChannel;
+  /** The managed rules, by rule. */
+  public readonly rules: { [rule: string]: config.ManagedRule };
+  /** The remediation configurations. */
+  public readonly remediations: config.CfnRemediationConfiguration[];
+  /** The organization conformance pack, if asked for. */
+  public readonly conformancePack?: config.CfnOrganizationConformancePack;
+  /** The organization aggregator, if asked for. */
+  public readonly aggregator?: config.CfnConfigurationAggregator;
+  /** The EventBridge rule that forwards compliance changes. */
+  public readonly complianceRule: events.Rule;
+  /** The topic compliance changes are sent to. */
+  public readonly complianceTopic: sns.ITopic;
+
+  constructor(scope: Construct, id: string, props: ConfigComplianceProps = {}) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const selected = props.rules ?? ALL_RULES;
+    const remediations = props.remediations ?? [];
+
+    const check = new PropsCheck(this, 'ConfigCompliance');
+    check.require(selected.length > 0, 'rules must name at least one rule');
+    check.require(new Set(selected).size === selected.length, 'rules lists a rule more than once');
+    remediations.forEach((r, i) => {
+      const label = `remediations[${i}] (${ruleName(r.rule)}, ${r.documentName})`;
+      check.require(selected.includes(r.rule), `${label}: the rule is not one of this construct's rules`);
+      check.require(!(r.automatic && !r.assumeRole), `${label}: automatic remediation needs assumeRole, the role SSM Automation assumes (AutomationAssumeRole)`);
+      check.inRange(`${label}: maximumAutomaticAttempts`, r.maximumAutomaticAttempts, 1, 25);
+      if (r.retryInterval !== undefined) check.inRange(`${label}: retryInterval in seconds`, r.retryInterval.toSeconds(), 1, 2678000);
+      check.require(!('AutomationAssumeRole' in (r.parameters ?? {})), `${label}: set assumeRole instead of an AutomationAssumeRole parameter`);
+    });
+    check.require(new Set(remediations.map((r) => r.rule)).size === remediations.length, 'a rule can have only one remediation');
+    if (props.organizationConformancePackName !== undefined) {
+      check.require(/^[A-Za-z][-A-Za-z0-9]{0,127}$/.test(props.organizationConformancePackName),
+        `organizationConformancePackName must start with a letter and hold only letters, digits and hyphens (up to 128), got "${props.organizationConformancePackName}"`);
+    }
+    check.throwIfAny();
+
+    const sandbox = isSandbox(this, props.sandbox);
+    let deliveryKey: kms.IKey | undefined;
+    if (props.deliveryBucket) {
+      this.deliveryBucket = props.deliveryBucket;
+      deliveryKey = props.deliveryBucket.encryptionKey;
+    } else {
+      const secure = new ConfigDeliveryBucket(this, 'Delivery', { sandbox });
+      this.deliveryBucket = secure.bucket;
+      deliveryKey = secure.encryptionKey;
+    }
+
+    // The recorder's role: AWS_ConfigRole for the describe calls, plus delivery to the bucket.
+    this.recorderRole = new ServiceRole(this, 'RecorderRole', {
+      assumedBy: new iam.ServicePrincipal('config.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
+      description: `AWS Config recorder of ${this.node.path}`,
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWS_ConfigRole')],
+    });
+    acknowledge(this.recorderRole.node.defaultChild!, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWS_ConfigRole]',
+      'AWS_ConfigRole is the AWS-maintained read-only policy that lets AWS Config describe every resource type it records; AWS updates it as Config supports new types, which a hand-written copy would miss.');
+    // Delivery: put objects under Config's own prefix, check the bucket, and encrypt with its key.
+    const deliveryObjects = this.deliveryBucket.arnForObjects(`AWSLogs/${stack.account}/Config/*`);
+    this.recorderRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [deliveryObjects] }));
+    this.recorderRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:GetBucketAcl', 's3:ListBucket'],
+      resources: [this.deliveryBucket.bucketArn],
+    }));
+    if (deliveryKey) {
+      this.recorderRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [deliveryKey.keyArn] }));
+    }
+    acknowledgeWildcardResource(this.recorderRole.grantsPolicy.node.defaultChild!, deliveryObjects,
+      'AWS Config writes one object per snapshot and history file under its own AWSLogs/<account>/Config/ prefix, so the role may write only under that prefix of the delivery bucket.');
+
+    this.recorder = new config.CfnConfigurationRecorder(this, 'Recorder', {
+      roleArn: this.recorderRole.roleArn,
+      recordingGroup: { allSupported: true, includeGlobalResourceTypes: props.includeGlobalResourceTypes ?? true },
+    });
+    this.deliveryChannel = new config.CfnDeliveryChannel(this, 'DeliveryChannel', {
+      s3BucketName: this.deliveryBucket.bucketName,
+      s3KmsKeyArn: deliveryKey?.keyArn,
+      configSnapshotDeliveryProperties: { deliveryFrequency: 'TwentyFour_Hours' },
+    });
+    this.deliveryChannel.node.addDependency(this.recorderRole);
+
+    this.rules = {};
+    for (const rule of selected) {
+      const created = this.createRule(rule, props.driftDetectionRole);
+      created.node.addDependency(this.recorder);
+      this.rules[rule] = created;
+    }
+
+    this.remediations = remediations.map((r, i) => {
+      const parameters: Record<string, unknown> = {
+        [r.resourceIdParameter]: { ResourceValue: { Value: 'RESOURCE_ID' } },
+      };
+      for (const [name, value] of Object.entries(r.parameters ?? {})) parameters[name] = { StaticValue: { Values: [value] } };
+      if (r.assumeRole) parameters.AutomationAssumeRole = { StaticValue: { Values: [r.assumeRole.roleArn] } };
+      return new config.CfnRemediationConfiguration(this, `Remediation${i}`, {
+        configRuleName: this.rules[r.rule].configRuleName,
+        targetType: 'SSM_DOCUMENT',
+        targetId: r.documentName,
+        automatic: r.automatic ?? false,
+        maximumAutomaticAttempts: r.automatic ? (r.maximumAutomaticAttempts ?? 5) : undefined,
+        retryAttemptSeconds: r.automatic ? (r.retryInterval ?? Duration.seconds(60)).toSeconds() : undefined,
+        parameters,
+      });
+    });
+
+    if (props.organizationConformancePackName) {
+      this.conformancePack = new config.CfnOrganizationConformancePack(this, 'ConformancePack', {
+        organizationConformancePackName: props.organizationConformancePackName,
+        templateBody: JSON.stringify(conformancePackTemplate(selected.filter((r) => PACK_RULES.includes(r)))),
+      });
+    }
+    if (props.organizationAggregator) {
+      // A plain role: it only carries the AWS managed policy, so it has no grants policy to hold.
+      const aggregatorRole = new iam.Role(this, 'AggregatorRole', {
+        assumedBy: new iam.ServicePrincipal('config.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
+        description: `AWS Config organization aggregator of ${this.node.path}`,
+        managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSConfigRoleForOrganizations')],
+      });
+      acknowledge(aggregatorRole.node.defaultChild!, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSConfigRoleForOrganizations]',
+        'AWSConfigRoleForOrganizations is the AWS-maintained policy with exactly the read-only Organizations calls an organization aggregator makes to list accounts; AWS keeps it in step with the service.');
+      this.aggregator = new config.CfnConfigurationAggregator(this, 'Aggregator', {
+        organizationAggregationSource: { roleArn: aggregatorRole.roleArn, allAwsRegions: true },
+      });
+      this.aggregator.node.addDependency(aggregatorRole);
+    }
+
+    this.complianceTopic = props.complianceTopic ?? new NotificationTopic(this, 'Compliance', { displayName: 'AWS Config compliance changes', sandbox }).topic;
+    this.complianceRule = new events.Rule(this, 'ComplianceChanges', {
+      description: 'Compliance changes of the AWS Config rules of SEC-2',
+      eventPattern: {
+        source: ['aws.config'],
+        detailType: ['Config Rules Compliance Change'],
+        detail: { configRuleName: selected.map((rule) => this.rules[rule].configRuleName) },
+      },
+    });
+    this.complianceRule.addTarget(new targets.SnsTopic(this.complianceTopic, {
+      message: events.RuleTargetInput.fromText(
+        `AWS Config rule ${events.EventField.fromPath('$.detail.configRuleName')} in account ${events.EventField.fromPath('$.detail.awsAccountId')}, `
+        + `region ${events.EventField.fromPath('$.detail.awsRegion')}: ${events.EventField.fromPath('$.detail.resourceType')} `
+        + `${events.EventField.fromPath('$.detail.resourceId')} is now ${events.EventField.fromPath('$.detail.newEvaluationResult.complianceType')}.`),
+    }));
+  }
+
+  private createRule(rule: ComplianceRule, driftRole?: iam.IRole): config.ManagedRule {
+    const name = ruleName(rule);
+    const scope = RULE_SCOPE[rule].length > 0 ? config.RuleScope.fromResources(RULE_SCOPE[rule].map((t) => config.ResourceType.of(t))) : undefined;
+    if (rule === ComplianceRule.CLOUDFORMATION_STACK_DRIFT) {
+      const role = driftRole ?? this.createDriftRole();
+      return new config.CloudFormationStackDriftDetectionCheck(this, 'CloudformationStackDriftDetectionCheck', {
+        configRuleName: name,
+        role,
+      });
+    }
+    return new config.ManagedRule(this, name.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase()), {
+      identifier: rule,
+      configRuleName: name,
+      ruleScope: scope,
+      // cloudtrail-enabled has no configuration-change trigger: it can only run periodically.
+      maximumExecutionFrequency: rule === ComplianceRule.CLOUDTRAIL_ENABLED ? config.MaximumExecutionFrequency.TWENTY_FOUR_HOURS : undefined,
+    });
+  }
+
+  private createDriftRole(): iam.IRole {
+    const role = new ServiceRole(this, 'DriftDetectionRole', {
+      assumedBy: new iam.ServicePrincipal('config.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': Stack.of(this).account } }),
+      description: `DetectStackDrift for the cloudformation-stack-drift-detection-check rule of ${this.node.path}`,
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('ReadOnlyAccess')],
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['cloudformation:DetectStackDrift', 'cloudformation:DetectStackResourceDrift', 'cloudformation:DescribeStackDriftDetectionStatus', 'cloudformation:DescribeStackResourceDrifts'],
+      resources: [Stack.of(this).formatArn({ service: 'cloudformation', resource: 'stack', resourceName: '*' })],
+    }));
+    acknowledge(role.node.defaultChild!, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/ReadOnlyAccess]',
+      'Drift detection reads the live configuration of every resource type a stack can contain, so AWS documents ReadOnlyAccess for this rule\'s role; it grants no write and the role is assumable only by AWS Config of this account.');
+    acknowledgeWildcardResource(role.grantsPolicy.node.defaultChild!, Stack.of(this).formatArn({ service: 'cloudformation', resource: 'stack', resourceName: '*' }),
+      'The rule checks every stack of the account and region for drift, so the drift calls name all stacks of this account and region and nothing else.');
+    return role;
+  }
+}
+
+/** An organization conformance pack template: the managed rules, as the pack deploys them. */
+function conformancePackTemplate(rules: ComplianceRule[]): object {
+  const resources: Record<string, object> = {};
+  for (const rule of rules) {
+    const logicalId = ruleName(rule).replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
+    resources[logicalId] = {
+      Type: 'AWS::Config::ConfigRule',
+      Properties: {
+        ConfigRuleName: ruleName(rule),
+        Source: { Owner: 'AWS', SourceIdentifier: rule },
+        ...(RULE_SCOPE[rule].length > 0 ? { Scope: { ComplianceResourceTypes: RULE_SCOPE[rule] } } : {}),
+        ...(rule === ComplianceRule.CLOUDTRAIL_ENABLED ? { MaximumExecutionFrequency: 'TwentyFour_Hours' } : {}),
+      },
+    };
+  }
+  return { Resources: resources };
+}
+
+/**
+ * Props for {@link ConfigDeliveryBucket}.
+ */
+export interface ConfigDeliveryBucketProps {
+  /**
+   * Admit the AWS Config recorder roles of every account of this organization (`o-...`): the
+   * central bucket member recorders deliver to.
+   * @default - only roles of this account, through their IAM policies
+   */
+  readonly organizationId?: string;
+  /**
+   * The bucket name. Set it for a central bucket, so member recorders can name it before it exists.
+   * @default - generated
+   */
+  readonly bucketName?: string;
+  /**
+   * Sandbox mode: the bucket is emptied and deleted, the key scheduled for deletion, by `cdk destroy`.
+   * @default - the `sandbox` context value
+   */
+  readonly sandbox?: boolean;
+}
+
+/**
+ * SEC-2: the bucket AWS Config delivers to: versioned, KMS-encrypted, TLS-only (a
+ * {@link SecureBucket}); for an organization, it admits the Config roles of every member account
+ * under `AWSLogs/<account>/Config/`, and only through S3 for the key.
+ */
+export class ConfigDeliveryBucket extends Construct {
+  /** The bucket. */
+  public readonly bucket: s3.Bucket;
+  /** The key that encrypts the bucket. */
+  public readonly encryptionKey: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: ConfigDeliveryBucketProps = {}) {
+    super(scope, id);
+    const check = new PropsCheck(this, 'ConfigDeliveryBucket');
+    if (props.organizationId !== undefined && !Token.isUnresolved(props.organizationId)) {
+      check.require(/^o-[a-z0-9]{10,32}$/.test(props.organizationId), `organizationId must look like o-a1b2c3d4e5, got "${props.organizationId}"`);
+    }
+    check.throwIfAny();
+    const secure = new SecureBucket(this, 'Bucket', { sandbox: isSandbox(this, props.sandbox), bucketProps: { bucketName: props.bucketName } });
+    this.bucket = secure.bucket;
+    this.encryptionKey = secure.encryptionKey!;
+    acknowledge(this.bucket.node.defaultChild!, 'NIST.800.53.R5-S3BucketReplicationEnabled',
+      'AWS Config delivery files are versioned, retained and KMS-protected here, and the configuration items they record stay queryable in AWS Config itself for its retention period; a user who needs a second-region copy passes a ReplicatedBucket (RES-7) as the delivery bucket instead.');
+    if (!props.organizationId) return;
+
+    const principal = new iam.AnyPrincipal().withConditions({ StringEquals: { 'aws:PrincipalOrgID': props.organizationId } });
+    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'OrganizationConfigBucketCheck',
+      principals: [principal],
+      actions: ['s3:GetBucketAcl', 's3:ListBucket'],
+      resources: [this.bucket.bucketArn],
+    }));
+    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'OrganizationConfigDelivery',
+      principals: [principal],
+      actions: ['s3:PutObject'],
+      resources: [this.bucket.arnForObjects('AWSLogs/*/Config/*')],
+    }));
+    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'OrganizationConfigDelivery',
+      principals: [principal],
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+    }));
+  }
+}

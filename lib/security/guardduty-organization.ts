@@ -1,0 +1,278 @@
+/**
+ * SEC-1 GuardDutyOrganization (delegated administrator side): GuardDuty for the whole organization.
+ *
+ * Runs in the delegated GuardDuty administrator account, in each region, after
+ * {@link GuardDutyDelegatedAdmin} delegated it from the management account. Delegation already
+ * created this account's detector, so no `AWS::GuardDuty::Detector` is declared here (a second
+ * one would fail); a custom resource finds it (`ListDetectors`, waiting while delegation
+ * settles), turns the protection features on, and sets the organization configuration with
+ * `AutoEnableOrganizationMembers: ALL`, so every current and future member is enabled: no
+ * `AWS::GuardDuty::Member` per account is needed. CloudFormation has no resource for the
+ * organization configuration, which is why it is a custom resource, with a real Delete.
+ * Trusted IP lists and threat lists are native `AWS::GuardDuty::IPSet` and
+ * `AWS::GuardDuty::ThreatIntelSet` on that detector: only the administrator account can
+ * manage them, and they then apply to every member. Findings of every member arrive here; an
+ * EventBridge rule filters them by severity and sends them, readable, to an encrypted SNS topic.
+ */
+import { Stack, Token } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as guardduty from 'aws-cdk-lib/aws-guardduty';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { NotificationTopic } from '../core/notification-topic';
+import { isSandbox } from '../core/sandbox';
+import { PropsCheck } from '../core/validation';
+import { organizationAdminResource } from './organization-admin-provider';
+
+/** GuardDuty protection features turned on for the administrator and every member. */
+export enum GuardDutyFeature {
+  /** S3 Protection: S3 data events. */
+  S3_DATA_EVENTS = 'S3_DATA_EVENTS',
+  /** EKS Protection: EKS audit logs. */
+  EKS_AUDIT_LOGS = 'EKS_AUDIT_LOGS',
+  /** Malware Protection for EC2: scans EBS volumes of instances with findings. */
+  EBS_MALWARE_PROTECTION = 'EBS_MALWARE_PROTECTION',
+  /** RDS Protection: Aurora and RDS login events. */
+  RDS_LOGIN_EVENTS = 'RDS_LOGIN_EVENTS',
+  /** Lambda Protection: Lambda network activity logs. */
+  LAMBDA_NETWORK_LOGS = 'LAMBDA_NETWORK_LOGS',
+  /** Runtime Monitoring (EKS, ECS and EC2; includes EKS Runtime Monitoring, so never both). */
+  RUNTIME_MONITORING = 'RUNTIME_MONITORING',
+}
+
+/** Which members GuardDuty enables automatically. */
+export enum GuardDutyAutoEnable {
+  /** Every current and future member of the organization. */
+  ALL = 'ALL',
+  /** Only accounts that join from now on. */
+  NEW = 'NEW',
+  /** None: members are enabled one by one. */
+  NONE = 'NONE',
+}
+
+/** The format of a GuardDuty IP list file. */
+export enum GuardDutyListFormat {
+  /** Plain text, one IP address or CIDR per line. */
+  TXT = 'TXT',
+  /** Structured Threat Information Expression. */
+  STIX = 'STIX',
+  /** Open Threat Exchange CSV. */
+  OTX_CSV = 'OTX_CSV',
+  /** AlienVault reputation feed. */
+  ALIEN_VAULT = 'ALIEN_VAULT',
+  /** Proofpoint ET Intelligence feed. */
+  PROOF_POINT = 'PROOF_POINT',
+  /** FireEye iSIGHT Threat Intelligence. */
+  FIRE_EYE = 'FIRE_EYE',
+}
+
+/** A trusted IP list or threat list: a file in S3. */
+export interface GuardDutyIpList {
+  /** A name for the list, shown in the GuardDuty console. */
+  readonly name: string;
+  /** The bucket that holds the file. GuardDuty reads it with its service-linked role. */
+  readonly bucket: s3.IBucket;
+  /** The object key of the file. */
+  readonly key: string;
+  /**
+   * The file format.
+   * @default GuardDutyListFormat.TXT
+   */
+  readonly format?: GuardDutyListFormat;
+  /**
+   * The account that must own the bucket (GuardDuty checks it before reading).
+   * @default - the bucket's account, when known
+   */
+  readonly expectedBucketOwner?: string;
+}
+
+/**
+ * Props for {@link GuardDutyOrganization}.
+ */
+export interface GuardDutyOrganizationProps {
+  /**
+   * The delegated GuardDuty administrator account: the account this construct's stack must be
+   * deployed to. Stated explicitly so that the organization configuration and the lists cannot
+   * end up in another account by mistake.
+   */
+  readonly adminAccountId: string;
+
+  /** The organization's management account, which must not be the administrator. */
+  readonly managementAccountId: string;
+
+  /**
+   * Which members GuardDuty enables automatically.
+   * @default GuardDutyAutoEnable.ALL
+   */
+  readonly autoEnable?: GuardDutyAutoEnable;
+
+  /**
+   * Protection features, on for this account and auto-enabled like the members.
+   * @default - every feature of {@link GuardDutyFeature}
+   */
+  readonly features?: GuardDutyFeature[];
+
+  /**
+   * Trusted IP lists: no findings for traffic from these addresses. GuardDuty allows one.
+   * @default - none
+   */
+  readonly trustedIpLists?: GuardDutyIpList[];
+
+  /**
+   * Threat lists: findings for traffic to or from these addresses. GuardDuty allows six.
+   * @default - none
+   */
+  readonly threatIpLists?: GuardDutyIpList[];
+
+  /**
+   * Findings at or above this severity are notified (GuardDuty severities run from 1.0 to
+   * 10.0: low 1-3.9, medium 4-6.9, high 7-8.9, critical 9-10).
+   * @default 4 (medium and above)
+   */
+  readonly minimumSeverity?: number;
+
+  /**
+   * Where findings are notified.
+   * @default - a new KMS-encrypted {@link NotificationTopic}
+   */
+  readonly findingsTopic?: sns.ITopic;
+
+  /**
+   * Sandbox mode: log groups and keys are deleted by `cdk destroy`.
+   * @default - the `sandbox` context value
+   */
+  readonly sandbox?: boolean;
+}
+
+const ALL_FEATURES = Object.values(GuardDutyFeature);
+
+/**
+ * SEC-1 (delegated administrator account): organization-wide GuardDuty, IP lists and findings.
+ *
+ * ```ts
+ * const gd = new GuardDutyOrganization(securityStack, 'GuardDuty', {
+ *   adminAccountId: '222222222222',
+ *   managementAccountId: '111111111111',
+ *   threatIpLists: [{ name: 'known-bad', bucket: listsBucket, key: 'threats.txt' }],
+ * });
+ * ```
+ */
+export class GuardDutyOrganization extends Construct {
+  /** The id of this account's detector (created by delegation, found at deploy time). */
+  public readonly detectorId: string;
+  /** The trusted IP lists. */
+  public readonly trustedIpSets: guardduty.CfnIPSet[];
+  /** The threat lists. */
+  public readonly threatIntelSets: guardduty.CfnThreatIntelSet[];
+  /** The EventBridge rule that forwards findings at or above the severity. */
+  public readonly findingsRule: events.Rule;
+  /** The topic findings are sent to. */
+  public readonly findingsTopic: sns.ITopic;
+
+  constructor(scope: Construct, id: string, props: GuardDutyOrganizationProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const features = props.features ?? ALL_FEATURES;
+    const trusted = props.trustedIpLists ?? [];
+    const threats = props.threatIpLists ?? [];
+    const minimumSeverity = props.minimumSeverity ?? 4;
+
+    const check = new PropsCheck(this, 'GuardDutyOrganization');
+    check.require(props.adminAccountId !== props.managementAccountId,
+      `adminAccountId and managementAccountId are both ${props.adminAccountId}: the delegated GuardDuty administrator must be a separate account`);
+    if (Token.isUnresolved(stack.account)) {
+      check.add('set env.account on the stack: the organization configuration and the lists must be checked to be in the administrator account');
+    } else if (stack.account !== props.adminAccountId) {
+      const what = trusted.length + threats.length > 0 ? 'the organization configuration and the trusted IP and threat lists' : 'the organization configuration';
+      check.add(`this stack deploys to account ${stack.account}, not the delegated administrator ${props.adminAccountId}: ${what} only work in the administrator account (members cannot manage lists)`);
+    }
+    check.require(features.length > 0, 'features must name at least one protection feature');
+    check.require(new Set(features).size === features.length, 'features lists a feature more than once');
+    check.require(trusted.length <= 1, `GuardDuty takes one trusted IP list per account, got ${trusted.length}`);
+    check.require(threats.length <= 6, `GuardDuty takes at most six threat lists per account, got ${threats.length}`);
+    check.inRange('minimumSeverity', minimumSeverity, 1, 10);
+    const names = [...trusted, ...threats].map((l) => l.name);
+    check.require(new Set(names).size === names.length, 'list names must be unique');
+    check.throwIfAny();
+
+    const sandbox = isSandbox(this, props.sandbox);
+    const { resource } = organizationAdminResource(this, {
+      description: 'Configures GuardDuty for the organization from the delegated administrator (SEC-1)',
+      sandbox,
+      properties: {
+        Kind: 'GuardDutyOrganizationConfiguration',
+        AutoEnable: props.autoEnable ?? GuardDutyAutoEnable.ALL,
+        Features: features,
+      },
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'FindDetector',
+          actions: ['guardduty:ListDetectors'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ConfigureDetectorAndOrganization',
+          actions: ['guardduty:UpdateDetector', 'guardduty:UpdateOrganizationConfiguration'],
+          resources: [stack.formatArn({ service: 'guardduty', resource: 'detector', resourceName: '*' })],
+        }),
+        // Turning features on creates their service-linked roles in this account.
+        new iam.PolicyStatement({
+          sid: 'FeatureServiceLinkedRoles',
+          actions: ['iam:CreateServiceLinkedRole'],
+          resources: [
+            stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty' }),
+            stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'aws-service-role/malware-protection.guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDutyMalwareProtection' }),
+          ],
+          conditions: { StringLike: { 'iam:AWSServiceName': ['guardduty.amazonaws.com', 'malware-protection.guardduty.amazonaws.com'] } },
+        }),
+      ],
+      wildcardReason: 'GuardDuty ListDetectors has no resource-level permission; it is the only way to find the detector that delegation created, and it only lists ids.',
+      wildcardResources: [{
+        resource: stack.formatArn({ service: 'guardduty', resource: 'detector', resourceName: '*' }),
+        reason: 'An account has one GuardDuty detector per region, created by delegation with an id not known before deployment; the wildcard names only the detectors of this account and region.',
+      }],
+    });
+    this.detectorId = resource.getAttString('DetectorId');
+
+    const guardDutyRole = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty' });
+    const list = (l: GuardDutyIpList) => {
+      // GuardDuty reads list files with its service-linked role; a bucket of this stack lets it in.
+      l.bucket.addToResourcePolicy(new iam.PolicyStatement({
+        principals: [new iam.AccountPrincipal(stack.account)],
+        actions: ['s3:GetObject'],
+        resources: [l.bucket.arnForObjects(l.key)],
+        conditions: { ArnEquals: { 'aws:PrincipalArn': guardDutyRole } },
+      }));
+      const owner = l.expectedBucketOwner ?? (Token.isUnresolved(l.bucket.env.account) ? undefined : l.bucket.env.account);
+      return {
+        name: l.name,
+        activate: true,
+        detectorId: this.detectorId,
+        format: l.format ?? GuardDutyListFormat.TXT,
+        location: l.bucket.urlForObject(l.key),
+        expectedBucketOwner: owner,
+      };
+    };
+    this.trustedIpSets = trusted.map((l, i) => new guardduty.CfnIPSet(this, `TrustedIpList${i}`, list(l)));
+    this.threatIntelSets = threats.map((l, i) => new guardduty.CfnThreatIntelSet(this, `ThreatList${i}`, list(l)));
+
+    this.findingsTopic = props.findingsTopic ?? new NotificationTopic(this, 'Findings', { displayName: 'GuardDuty findings', sandbox }).topic;
+    this.findingsRule = new events.Rule(this, 'FindingsRule', {
+      description: `GuardDuty findings of severity ${minimumSeverity} and above, from every account of the organization`,
+      eventPattern: {
+        source: ['aws.guardduty'],
+        detailType: ['GuardDuty Finding'],
+        detail: { severity: events.Match.greaterThanOrEqual(minimumSeverity) },
+      },
+    });
+    this.findingsRule.addTarget(new targets.SnsTopic(this.findingsTopic, {
+      message: events.RuleTargetInput.fromText(
+        `GuardDuty finding (severity ${events.EventField.fromPath('$.detail.severity')}) in account ${events.EventField.fromPath('$.detail.accountId')}, `
+        + `region ${events.EventField.fromPath('$.detail.region')}: ${events.EventField.fromPath('$.detail.type')}. `
+        + `${events.EventField.fromPath('$.detail.title')} Finding id ${events.EventField.fromPath('$.detail.id')}.`),
+    }));
+  }
+}

@@ -1,0 +1,4 @@
+export * from './guardduty-delegated-admin';
+export * from './guardduty-organization';
+export * from './config-delegated-admin';
+export * from './config-compliance';

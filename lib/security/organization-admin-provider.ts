@@ -1,0 +1,86 @@
+/**
+ * The custom resource provider behind SEC-1 and SEC-2's organization calls (internal).
+ *
+ * CloudFormation has no resource for a GuardDuty delegated administrator, GuardDuty's
+ * organization configuration, or an AWS Organizations delegated administrator registration, so
+ * these go through one TypeScript handler (`handlers/organization-admin`) behind the CDK
+ * `Provider` framework. The framework answers CloudFormation's pre-signed URL for us, including
+ * when the handler fails or times out, so a stack never hangs for an hour. Each construct gets
+ * its own handler function with its own role holding only the statements it passes in.
+ */
+import * as path from 'path';
+import { CustomResource, Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { acknowledge, acknowledgeWildcardResource } from '../core/acknowledge';
+import { HandlerFunction } from '../core/handler-function';
+import { EncryptedLogGroup } from '../core/log-group';
+import { ServiceRole } from '../core/service-role';
+
+/** Options of {@link organizationAdminResource}. */
+export interface OrganizationAdminResourceOptions {
+  /** What the resource does, for the function description. */
+  readonly description: string;
+  /** The handler's IAM statements: the only permissions it gets. */
+  readonly statements: iam.PolicyStatement[];
+  /** Why the statements name `Resource: "*"`, for the acknowledgement. */
+  readonly wildcardReason: string;
+  /** Other wildcard resources of the statements, each with why it is the narrowest that works. */
+  readonly wildcardResources?: { readonly resource: string; readonly reason: string }[];
+  /** The resource properties; `Kind` selects the handler operation. */
+  readonly properties: Record<string, unknown>;
+  /** Sandbox mode. */
+  readonly sandbox: boolean;
+}
+
+/** The custom resource and the function that serves it. */
+export interface OrganizationAdminResource {
+  readonly resource: CustomResource;
+  readonly handler: HandlerFunction;
+  readonly provider: cr.Provider;
+}
+
+/** Creates the handler function, its Provider and the custom resource, in `scope`. */
+export function organizationAdminResource(scope: Construct, options: OrganizationAdminResourceOptions): OrganizationAdminResource {
+  const handler = new HandlerFunction(scope, 'Handler', {
+    handlerDir: path.join(__dirname, 'handlers', 'organization-admin'),
+    description: options.description,
+    // The handler retries for at most 10 minutes; the rest is room to report the failure.
+    timeout: Duration.minutes(14),
+    reservedConcurrentExecutions: 2,
+    sandbox: options.sandbox,
+  });
+  for (const statement of options.statements) handler.role.addToPrincipalPolicy(statement);
+  const handlerPolicy = handler.role.grantsPolicy.node.defaultChild!;
+  acknowledge(handlerPolicy, 'AwsSolutions-IAM5[Resource::*]', options.wildcardReason);
+  for (const w of options.wildcardResources ?? []) acknowledgeWildcardResource(handlerPolicy, w.resource, w.reason);
+
+  const frameworkRole = new ServiceRole(scope, 'ProviderRole', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `Custom resource provider framework of ${scope.node.path}`,
+  });
+  const frameworkLogs = new EncryptedLogGroup(scope, 'ProviderLogs', { sandbox: options.sandbox }).logGroup;
+  frameworkLogs.grantWrite(frameworkRole);
+  const provider = new cr.Provider(scope, 'Provider', {
+    onEventHandler: handler.function,
+    frameworkOnEventRole: frameworkRole,
+    logGroup: frameworkLogs,
+  });
+  acknowledgeWildcardResource(frameworkRole.grantsPolicy.node.defaultChild!, `${handler.function.functionArn}:*`,
+    'The provider framework invokes the handler function and its versions; the wildcard is the version qualifier of that one function.');
+  const frameworkFunction = provider.node.findChild('framework-onEvent').node.defaultChild as lambda.CfnFunction;
+  // One deployment at a time reaches the framework; a small cap keeps a runaway loop bounded.
+  frameworkFunction.reservedConcurrentExecutions = 2;
+  acknowledge(frameworkFunction, 'NIST.800.53.R5-LambdaDLQ',
+    'CloudFormation invokes the provider framework synchronously and the framework reports every failure back to CloudFormation, which fails the deployment; a dead-letter queue only receives failed asynchronous invocations.');
+  acknowledge(frameworkFunction, 'NIST.800.53.R5-LambdaInsideVPC',
+    'The provider framework only calls the Lambda API and the pre-signed CloudFormation response URL and reaches no resource inside a VPC, so placing it in one would add NAT cost and failure modes without narrowing its access.');
+  const resource = new CustomResource(scope, 'Resource', {
+    serviceToken: provider.serviceToken,
+    resourceType: `Custom::${String(options.properties.Kind)}`,
+    properties: options.properties,
+  });
+  return { resource, handler, provider };
+}

@@ -1,0 +1,173 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { ComplianceRule, ConfigCompliance, ConfigDelegatedAdmin } from '../../lib';
+import { exampleConfig } from '../../examples/config';
+import { addConfigComplianceExamples, ConfigComplianceExamples } from '../../examples/security/config-compliance';
+import { checkedApp, synthWithChecks } from '../support/app';
+
+const MANAGEMENT = '111111111111';
+const SECURITY = '222222222222';
+
+function examples(context: Record<string, unknown> = {}): ConfigComplianceExamples {
+  const app = checkedApp(context);
+  const stacks = addConfigComplianceExamples(app, exampleConfig(app));
+  synthWithChecks(app);
+  return stacks;
+}
+
+describe('SEC-2 ConfigCompliance', () => {
+  const stacks = examples();
+  const admin = Template.fromStack(stacks.admin);
+  const management = Template.fromStack(stacks.management);
+  const logArchive = Template.fromStack(stacks.logArchive);
+
+  test('the recorder records every supported type and delivers to a KMS-encrypted, TLS-only bucket', () => {
+    admin.hasResourceProperties('AWS::Config::ConfigurationRecorder', { RecordingGroup: { AllSupported: true, IncludeGlobalResourceTypes: true } });
+    admin.hasResourceProperties('AWS::Config::DeliveryChannel', { S3BucketName: Match.anyValue(), S3KmsKeyArn: Match.anyValue() });
+    admin.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  test('the managed rules use their Config identifiers, not their names', () => {
+    const expected: [string, string][] = [
+      ['ec2-volume-inuse-check', 'EC2_VOLUME_INUSE_CHECK'],
+      ['s3-bucket-ssl-requests-only', 'S3_BUCKET_SSL_REQUESTS_ONLY'],
+      ['ec2-instance-managed-by-systems-manager', 'EC2_INSTANCE_MANAGED_BY_SSM'],
+      ['cloudformation-stack-drift-detection-check', 'CLOUDFORMATION_STACK_DRIFT_DETECTION_CHECK'],
+      ['cloudtrail-enabled', 'CLOUD_TRAIL_ENABLED'],
+    ];
+    for (const [name, identifier] of expected) {
+      admin.hasResourceProperties('AWS::Config::ConfigRule', { ConfigRuleName: name, Source: { Owner: 'AWS', SourceIdentifier: identifier } });
+    }
+  });
+
+  test('the drift check passes its role as cloudformationRoleArn, and cloudtrail-enabled is periodic', () => {
+    admin.hasResourceProperties('AWS::Config::ConfigRule', {
+      ConfigRuleName: 'cloudformation-stack-drift-detection-check',
+      InputParameters: { cloudformationRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DriftDetectionRole'), 'Arn'] } },
+    });
+    admin.hasResourceProperties('AWS::Config::ConfigRule', { ConfigRuleName: 'cloudtrail-enabled', MaximumExecutionFrequency: 'TwentyFour_Hours', Scope: Match.absent() });
+  });
+
+  test('remediation runs SSM Automation automatically, with bounded retries and an AutomationAssumeRole', () => {
+    admin.hasResourceProperties('AWS::Config::RemediationConfiguration', {
+      TargetType: 'SSM_DOCUMENT',
+      TargetId: 'AWSConfigRemediation-RestrictBucketSSLRequestsOnly',
+      Automatic: true,
+      MaximumAutomaticAttempts: 5,
+      RetryAttemptSeconds: 60,
+      Parameters: {
+        BucketName: { ResourceValue: { Value: 'RESOURCE_ID' } },
+        AutomationAssumeRole: { StaticValue: { Values: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('S3TlsRemediationRole'), 'Arn'] }] } },
+      },
+    });
+  });
+
+  test('the organization conformance pack and the aggregator across accounts and regions come from the delegated administrator', () => {
+    const pack = admin.findResources('AWS::Config::OrganizationConformancePack');
+    const body = JSON.parse((Object.values(pack)[0] as { Properties: { TemplateBody: string } }).Properties.TemplateBody);
+    expect(Object.values(body.Resources).map((r) => (r as { Properties: { Source: { SourceIdentifier: string } } }).Properties.Source.SourceIdentifier))
+      .toEqual(['EC2_VOLUME_INUSE_CHECK', 'S3_BUCKET_SSL_REQUESTS_ONLY', 'EC2_INSTANCE_MANAGED_BY_SSM', 'CLOUD_TRAIL_ENABLED']);
+    admin.hasResourceProperties('AWS::Config::ConfigurationAggregator', { OrganizationAggregationSource: { AllAwsRegions: true, RoleArn: Match.anyValue() } });
+  });
+
+  test('compliance changes of the rules go through EventBridge to the encrypted topic', () => {
+    admin.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'source': ['aws.config'], 'detail-type': ['Config Rules Compliance Change'], 'detail': { configRuleName: Match.anyValue() } },
+      Targets: [Match.objectLike({ InputTransformer: Match.anyValue() })],
+    });
+  });
+
+  test('the management account registers the delegated administrator for both Config principals', () => {
+    management.hasResourceProperties('Custom::OrganizationsDelegatedAdmin', {
+      AdminAccountId: SECURITY, ServicePrincipals: ['config-multiaccountsetup.amazonaws.com', 'config.amazonaws.com'],
+    });
+    management.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+        Sid: 'ConfigTrustedAccessAndDelegation',
+        Condition: { StringEquals: { 'organizations:ServicePrincipal': ['config-multiaccountsetup.amazonaws.com', 'config.amazonaws.com'] } },
+      })]) },
+    });
+  });
+
+  test('member accounts get recorders through a service-managed StackSet that follows the OU', () => {
+    management.hasResourceProperties('AWS::CloudFormation::StackSet', {
+      PermissionModel: 'SERVICE_MANAGED',
+      AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
+      StackInstancesGroup: [{ DeploymentTargets: { OrganizationalUnitIds: ['ou-a1b2-c3d4e5f6'] }, Regions: ['eu-west-1', 'eu-central-1'] }],
+    });
+    const set = Object.values(management.findResources('AWS::CloudFormation::StackSet'))[0] as { Properties: { TemplateBody: string } };
+    const body = JSON.parse(set.Properties.TemplateBody);
+    expect(body.Resources.DeliveryChannel.Properties.S3BucketName).toBe(stacks.logArchive.bucketName);
+    expect(body.Resources.Recorder.Type).toBe('AWS::Config::ConfigurationRecorder');
+  });
+
+  test('the central bucket admits the Config roles of the organization only', () => {
+    logArchive.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+        Sid: 'OrganizationConfigDelivery', Action: 's3:PutObject', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
+      })]) },
+    });
+  });
+
+  test('deployment order: log archive, then management, then the delegated administrator', () => {
+    expect(stacks.management.dependencies).toContain(stacks.logArchive);
+    expect(stacks.admin.dependencies).toContain(stacks.management);
+  });
+
+  test.each([['Sec2-LogArchive'], ['Sec2-Management'], ['Sec2-SecurityAdmin']])('snapshot of %s', (name) => {
+    const stack = Object.values(stacks).find((s: Stack) => s.stackName === name)!;
+    expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('SEC-2 refusals', () => {
+  const stack = () => new Stack(checkedApp(), 'Sec', { env: { account: SECURITY, region: 'eu-west-1' } });
+  const base = { rule: ComplianceRule.S3_BUCKET_SSL_REQUESTS_ONLY, documentName: 'AWSConfigRemediation-RestrictBucketSSLRequestsOnly', resourceIdParameter: 'BucketName' };
+
+  test('refuses automatic remediation without a role', () => {
+    expect(() => new ConfigCompliance(stack(), 'Config', { remediations: [{ ...base, automatic: true }] }))
+      .toThrow(/^Sec\/Config: invalid ConfigCompliance props \(1 problem\):\n {2}- remediations\[0\] \(s3-bucket-ssl-requests-only, AWSConfigRemediation-RestrictBucketSSLRequestsOnly\): automatic remediation needs assumeRole/);
+  });
+
+  test.each([[0], [26]])('refuses a retry count of %d (outside 1-25)', (attempts) => {
+    const s = stack();
+    const role = new iam.Role(s, 'R', { assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com') });
+    expect(() => new ConfigCompliance(s, 'Config', { remediations: [{ ...base, automatic: true, assumeRole: role, maximumAutomaticAttempts: attempts }] }))
+      .toThrow(`maximumAutomaticAttempts must be between 1 and 25, got ${attempts}`);
+  });
+
+  test('lists every problem at once', () => {
+    expect(() => new ConfigCompliance(stack(), 'Config', {
+      rules: [ComplianceRule.CLOUDTRAIL_ENABLED],
+      remediations: [{ ...base, automatic: true, maximumAutomaticAttempts: 30, retryInterval: Duration.seconds(0) }],
+    })).toThrow(/\(4 problems\)[\s\S]*not one of this construct's rules[\s\S]*needs assumeRole[\s\S]*between 1 and 25[\s\S]*retryInterval/);
+  });
+
+  test('refuses a delegated Config administrator equal to the management account', () => {
+    const s = new Stack(checkedApp(), 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
+    expect(() => new ConfigDelegatedAdmin(s, 'Admin', { adminAccountId: MANAGEMENT }))
+      .toThrow(/^Mgmt\/Admin: invalid ConfigDelegatedAdmin props \(1 problem\):\n {2}- adminAccountId 111111111111 is the management account/);
+  });
+
+  test('a manual remediation without a role omits AutomationAssumeRole', () => {
+    const s = stack();
+    new ConfigCompliance(s, 'Config', { rules: [ComplianceRule.S3_BUCKET_SSL_REQUESTS_ONLY], remediations: [base] });
+    synthWithChecks(s.node.root as never);
+    Template.fromStack(s).hasResourceProperties('AWS::Config::RemediationConfiguration', {
+      Automatic: false, MaximumAutomaticAttempts: Match.absent(), Parameters: { BucketName: Match.anyValue(), AutomationAssumeRole: Match.absent() },
+    });
+  });
+});
+
+describe('SEC-2 sandbox mode', () => {
+  test('-c sandbox=true leaves no retained resource', () => {
+    const stacks = examples({ sandbox: 'true' });
+    for (const stack of Object.values(stacks) as Stack[]) {
+      const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { DeletionPolicy?: string }>;
+      expect(Object.entries(resources).filter(([, r]) => r.DeletionPolicy === 'Retain').map(([id]) => `${stack.stackName}/${id}`)).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,148 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { GuardDutyDelegatedAdmin, GuardDutyOrganization, SecureBucket } from '../../lib';
+import { exampleConfig } from '../../examples/config';
+import { addGuardDutyOrganizationExamples, GuardDutyOrganizationExamples } from '../../examples/security/guardduty-organization';
+import { acknowledge } from '../../lib/core/acknowledge';
+import { checkedApp, synthWithChecks } from '../support/app';
+
+const MANAGEMENT = '111111111111';
+const SECURITY = '222222222222';
+
+function examples(context: Record<string, unknown> = {}): GuardDutyOrganizationExamples {
+  const app = checkedApp(context);
+  const stacks = addGuardDutyOrganizationExamples(app, exampleConfig(app));
+  synthWithChecks(app);
+  return stacks;
+}
+
+describe('SEC-1 GuardDutyOrganization', () => {
+  const stacks = examples();
+  const management = Template.fromStack(stacks.management);
+  const admin = Template.fromStack(stacks.adminPrimary);
+
+  test('the management account delegates GuardDuty to the security account in both regions', () => {
+    management.hasResourceProperties('Custom::GuardDutyDelegatedAdmin', {
+      Kind: 'GuardDutyDelegatedAdmin', AdminAccountId: SECURITY, Regions: ['eu-west-1', 'eu-central-1'],
+    });
+  });
+
+  test('the delegation handler may only delegate, in the delegation regions, and change Organizations only for GuardDuty', () => {
+    management.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([
+        Match.objectLike({
+          Sid: 'GuardDutyDelegation',
+          Action: ['guardduty:DisableOrganizationAdminAccount', 'guardduty:EnableOrganizationAdminAccount', 'guardduty:ListOrganizationAdminAccounts'],
+          Condition: { StringEquals: { 'aws:RequestedRegion': ['eu-west-1', 'eu-central-1'] } },
+        }),
+        Match.objectLike({
+          Sid: 'OrganizationsForGuardDutyDelegation',
+          Condition: { StringEquals: { 'organizations:ServicePrincipal': ['guardduty.amazonaws.com', 'malware-protection.guardduty.amazonaws.com'] } },
+        }),
+      ]) },
+    });
+  });
+
+  test('the administrator declares no detector: it uses the one delegation created, found by the custom resource', () => {
+    admin.resourceCountIs('AWS::GuardDuty::Detector', 0);
+    admin.hasResourceProperties('Custom::GuardDutyOrganizationConfiguration', {
+      AutoEnable: 'ALL',
+      Features: ['S3_DATA_EVENTS', 'EKS_AUDIT_LOGS', 'EBS_MALWARE_PROTECTION', 'RDS_LOGIN_EVENTS', 'LAMBDA_NETWORK_LOGS', 'RUNTIME_MONITORING'],
+    });
+  });
+
+  test('trusted IP and threat lists are native resources on the delegated detector, in the administrator account', () => {
+    const detector = { 'Fn::GetAtt': [Match.stringLikeRegexp('^GuardDuty'), 'DetectorId'] };
+    admin.hasResourceProperties('AWS::GuardDuty::IPSet', {
+      Name: 'corporate-egress', Activate: true, Format: 'TXT', DetectorId: detector, ExpectedBucketOwner: SECURITY,
+      Location: { 'Fn::Join': ['', ['https://s3.eu-west-1.', { Ref: 'AWS::URLSuffix' }, `/guardduty-lists-${SECURITY}-eu-west-1/trusted/corporate-egress.txt`]] },
+    });
+    admin.hasResourceProperties('AWS::GuardDuty::ThreatIntelSet', { Name: 'known-bad', Activate: true, DetectorId: detector });
+  });
+
+  test('findings of severity 7 and above go through EventBridge to the encrypted topic, readable', () => {
+    admin.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'source': ['aws.guardduty'], 'detail-type': ['GuardDuty Finding'], 'detail': { severity: [{ numeric: ['>=', 7] }] } },
+      Targets: [Match.objectLike({ InputTransformer: Match.objectLike({ InputPathsMap: Match.objectLike({ 'detail-type': '$.detail.type' }) }) })],
+    });
+    admin.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  test('each administrator stack deploys after the delegation', () => {
+    expect(stacks.adminPrimary.dependencies).toContain(stacks.management);
+    expect(stacks.adminSecondary.dependencies).toContain(stacks.management);
+  });
+
+  test('the custom resource handler and the provider framework log to encrypted log groups with retention', () => {
+    for (const t of [management, admin]) {
+      t.allResourcesProperties('AWS::Logs::LogGroup', { KmsKeyId: Match.anyValue(), RetentionInDays: 365 });
+      t.resourceCountIs('AWS::IAM::Policy', 0);
+    }
+  });
+
+  test.each([['Sec1-Management'], ['Sec1-SecurityAdmin-Primary'], ['Sec1-SecurityAdmin-Secondary']])('snapshot of %s', (name) => {
+    const stack = Object.values(stacks).find((s: Stack) => s.stackName === name)!;
+    expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('SEC-1 refusals', () => {
+  test('refuses a delegated administrator equal to the management account', () => {
+    const app = checkedApp();
+    const stack = new Stack(app, 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
+    expect(() => new GuardDutyDelegatedAdmin(stack, 'Admin', { adminAccountId: MANAGEMENT }))
+      .toThrow(/^Mgmt\/Admin: invalid GuardDutyDelegatedAdmin props \(1 problem\):\n {2}- adminAccountId 111111111111 is the management account/);
+  });
+
+  test('refuses an administrator-side configuration whose administrator is the management account', () => {
+    const app = checkedApp();
+    const stack = new Stack(app, 'Sec', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
+    expect(() => new GuardDutyOrganization(stack, 'GD', { adminAccountId: MANAGEMENT, managementAccountId: MANAGEMENT }))
+      .toThrow(/^Sec\/GD: invalid GuardDutyOrganization props \(1 problem\):\n {2}- adminAccountId and managementAccountId are both 111111111111/);
+  });
+
+  test('refuses lists outside the administrator account', () => {
+    const app = checkedApp();
+    const stack = new Stack(app, 'Member', { env: { account: '444444444444', region: 'eu-west-1' } });
+    const bucket = s3.Bucket.fromBucketName(stack, 'B', 'lists');
+    expect(() => new GuardDutyOrganization(stack, 'GD', {
+      adminAccountId: SECURITY, managementAccountId: MANAGEMENT, threatIpLists: [{ name: 'bad', bucket, key: 'bad.txt' }],
+    })).toThrow(/this stack deploys to account 444444444444, not the delegated administrator 222222222222: the organization configuration and the trusted IP and threat lists only work in the administrator account/);
+  });
+
+  test('lists every problem at once', () => {
+    const app = checkedApp();
+    const stack = new Stack(app, 'Sec', { env: { account: SECURITY, region: 'eu-west-1' } });
+    const bucket = s3.Bucket.fromBucketName(stack, 'B', 'lists');
+    expect(() => new GuardDutyOrganization(stack, 'GD', {
+      adminAccountId: SECURITY, managementAccountId: MANAGEMENT, minimumSeverity: 11, features: [],
+      trustedIpLists: [{ name: 'a', bucket, key: 'a' }, { name: 'b', bucket, key: 'b' }],
+    })).toThrow(/\(3 problems\)[\s\S]*at least one protection feature[\s\S]*one trusted IP list[\s\S]*minimumSeverity must be between 1 and 10/);
+  });
+
+  test('a list bucket of the stack lets the GuardDuty service-linked role read the list', () => {
+    const app = checkedApp();
+    const stack = new Stack(app, 'Sec', { env: { account: SECURITY, region: 'eu-west-1' } });
+    const bucket = new SecureBucket(stack, 'Lists').bucket;
+    acknowledge(bucket.node.defaultChild!, 'NIST.800.53.R5-S3BucketReplicationEnabled', 'A test fixture bucket that holds one list file; it is never deployed, so a replica would prove nothing.');
+    new GuardDutyOrganization(stack, 'GD', { adminAccountId: SECURITY, managementAccountId: MANAGEMENT, threatIpLists: [{ name: 'bad', bucket, key: 'bad.txt' }] });
+    synthWithChecks(app);
+    Template.fromStack(stack).hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+        Action: 's3:GetObject',
+        Condition: { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${SECURITY}:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty` } },
+      })]) },
+    });
+  });
+});
+
+describe('SEC-1 sandbox mode', () => {
+  test('-c sandbox=true leaves no retained resource', () => {
+    const stacks = examples({ sandbox: 'true' });
+    for (const stack of Object.values(stacks) as Stack[]) {
+      const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { DeletionPolicy?: string }>;
+      expect(Object.entries(resources).filter(([, r]) => r.DeletionPolicy === 'Retain').map(([id]) => `${stack.stackName}/${id}`)).toEqual([]);
+    }
+  });
+});
