@@ -1,1 +1,2 @@
 export * from './lambda-canary-release';
+export * from './ecs-blue-green-service';
