@@ -1,2 +1,3 @@
 export * from './lambda-canary-release';
 export * from './ecs-blue-green-service';
+export * from './beanstalk-environment';
