@@ -3,6 +3,9 @@ import { exampleConfig } from './config';
 import { addCodeGuruIntegrationExamples } from './cicd/codeguru-integration';
 import { addGitHubWebhookBuildExamples } from './cicd/github-webhook-build';
 import { addPullRequestChecksExamples } from './cicd/pull-request-checks';
+import { addBeanstalkEnvironmentExamples } from './cicd/beanstalk-environment';
+import { addEcsBlueGreenServiceExamples } from './cicd/ecs-blue-green-service';
+import { addLambdaCanaryReleaseExamples } from './cicd/lambda-canary-release';
 import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
 import { addConfigComplianceExamples } from './security/config-compliance';
 import { addGuardDutyOrganizationExamples } from './security/guardduty-organization';
@@ -19,6 +22,9 @@ export function addAllExamples(app: App): void {
   addCodeGuruIntegrationExamples(app, config);
   addGuardDutyOrganizationExamples(app, config);
   addConfigComplianceExamples(app, config);
+  addLambdaCanaryReleaseExamples(app, config);
+  addEcsBlueGreenServiceExamples(app, config);
+  addBeanstalkEnvironmentExamples(app, config);
   if (config.sandbox) {
     // Sandbox: whatever a construct keeps by default (log groups, tables, keys) goes on destroy too.
     RemovalPolicies.of(app).destroy();

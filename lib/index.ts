@@ -3,3 +3,4 @@ export * from './core';
 export * from './resilience';
 export * from './cicd';
 export * from './security';
+
