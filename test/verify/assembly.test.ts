@@ -4,12 +4,16 @@ import * as os from 'os';
 import * as path from 'path';
 import { readAssembly, selectStacks } from '../../lib/verify/assembly';
 import { VerifyError } from '../../lib/verify/errors';
-import { exampleApp } from '../support/app';
+import { exampleConfig } from '../../examples/config';
+import { addReplicatedBucketExamples } from '../../examples/resilience/replicated-bucket';
+import { checkedApp } from '../support/app';
 import { fixtureTemplate, WORKLOAD, writeAssembly } from './fixture';
 
 describe('readAssembly', () => {
   test('reads the RES-7 example stacks of a real synth: environment, template and bootstrap version', () => {
-    const assembly = exampleApp().synth({ force: true });
+    const app = checkedApp();
+    addReplicatedBucketExamples(app, exampleConfig(app));
+    const assembly = app.synth({ force: true });
     const stacks = readAssembly(assembly.directory);
     expect(stacks.map((s) => [s.id, s.stackName, s.account, s.region, s.requiredBootstrapVersion, s.bootstrapQualifier])).toEqual([
       ['Res7-CrossRegion-Replica', 'Res7-CrossRegion-Replica', '444444444444', 'eu-central-1', 6, 'hnb659fds'],
