@@ -132,7 +132,7 @@ export class HealthEventAutomation extends Construct {
       });
       findUser.addCatch(failed, { resultPath: '$.error' });
       deactivate.addCatch(failed, { resultPath: '$.error' });
-      deactivate.addRetry({ errors: ['IAM.ServiceFailureException', 'IAM.LimitExceededException'], maxAttempts: 3 });
+      deactivate.addRetry({ errors: ['Iam.ServiceFailureException', 'Iam.LimitExceededException'], maxAttempts: 3 });
 
       const eachKey = new sfn.Map(this, 'EachExposedKey', {
         itemsPath: '$.detail.affectedEntities',

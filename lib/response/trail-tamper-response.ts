@@ -12,7 +12,7 @@
  * `cloudtrail:DeleteTrail` to everyone but the landing zone's own roles. The `cloudtrail-enabled`
  * rule runs every 24 hours (configurable) as the periodic backstop.
  */
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -103,7 +103,8 @@ export class TrailTamperResponse extends Construct {
       iamResources: [trailArnPattern],
       resultPath: sfn.JsonPath.DISCARD,
     });
-    startLogging.addRetry({ errors: ['CloudTrail.CloudTrailException', 'States.Timeout'], maxAttempts: 3 });
+    // Throttling or a transient failure: try again before telling a person to act.
+    startLogging.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(5), maxAttempts: 2 });
     const restarted = publish('NotifyRestarted', 'CloudTrail logging was turned back on',
       "States.Format('{} called {} on trail {} in account {} ({}). Logging was turned back on with StartLogging. Check who made the call and why.', $.detail.userIdentity.arn, $.detail.eventName, $.detail.requestParameters.name, $.account, $.region)");
     const restartFailed = publish('NotifyRestartFailed', 'CloudTrail logging could NOT be turned back on',
