@@ -1,3 +1,7 @@
 // The public API: every construct of the library, by domain. See README.md for the catalogue.
 export * from './core';
 export * from './resilience';
+export * from './iac';
+export * from './observability';
+export * from './response';
+export * from './security';
