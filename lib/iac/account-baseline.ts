@@ -116,6 +116,9 @@ export interface AccountBaselineProps {
 /** The most characters an SCP document may have (minified JSON), an AWS Organizations quota. */
 export const SCP_MAX_CHARACTERS = 5120;
 
+/** The most bytes a StackSet's `TemplateBody` may have (a CloudFormation quota). */
+export const STACKSET_TEMPLATE_BODY_MAX_BYTES = 51200;
+
 /** The Control Tower lifecycle events that start the baseline. */
 export const LIFECYCLE_EVENT_NAMES = ['CreateManagedAccount', 'UpdateManagedAccount'];
 
@@ -213,6 +216,11 @@ export class AccountBaseline extends Construct {
       'set baselineTemplateBody (a new StackSet) or stackSetName (an existing one)');
     check.require(props.baselineTemplateBody !== undefined || ous.length === 0,
       'organizationalUnitIds needs baselineTemplateBody: existing accounts are deployed when this construct creates the StackSet');
+    if (props.baselineTemplateBody !== undefined && !Token.isUnresolved(props.baselineTemplateBody)) {
+      const bytes = Buffer.byteLength(props.baselineTemplateBody, 'utf8');
+      check.require(bytes <= STACKSET_TEMPLATE_BODY_MAX_BYTES,
+        `baselineTemplateBody is ${bytes} bytes, over the ${STACKSET_TEMPLATE_BODY_MAX_BYTES}-byte TemplateBody limit of CloudFormation: split the baseline into several StackSets`);
+    }
     if (props.stackSetName !== undefined) {
       check.require(/^[a-zA-Z][a-zA-Z0-9-]{0,127}$/.test(props.stackSetName),
         `stackSetName "${props.stackSetName}" must start with a letter and contain only letters, digits and dashes (at most 128)`);
