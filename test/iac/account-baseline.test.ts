@@ -122,6 +122,22 @@ describe('IAC-7 AccountBaseline', () => {
   });
 });
 
+describe('sandbox mode', () => {
+  test('-c sandbox=true leaves no retained resource in the management stack or in the member baseline template', () => {
+    const app = checkedApp({ sandbox: 'true' });
+    const stacks = addAccountBaselineExamples(app, exampleConfig(app));
+    synthWithChecks(app);
+    const management = Template.fromStack(stacks.management).toJSON();
+    const stackSet = Object.values(management.Resources as Record<string, { Type: string; Properties: { TemplateBody: string } }>)
+      .find((r) => r.Type === 'AWS::CloudFormation::StackSet')!;
+    for (const template of [management, JSON.parse(stackSet.Properties.TemplateBody)]) {
+      const retained = Object.entries(template.Resources as Record<string, { DeletionPolicy?: string }>)
+        .filter(([, r]) => r.DeletionPolicy === 'Retain' || r.DeletionPolicy === 'RetainExceptOnCreate');
+      expect(retained.map(([id]) => id)).toEqual([]);
+    }
+  });
+});
+
 describe('IAC-7 AccountBaseline refusals', () => {
   function stack(): Stack {
     return new Stack(checkedApp(), 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
