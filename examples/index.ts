@@ -9,6 +9,10 @@ import { addLambdaCanaryReleaseExamples } from './cicd/lambda-canary-release';
 import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
 import { addConfigComplianceExamples } from './security/config-compliance';
 import { addGuardDutyOrganizationExamples } from './security/guardduty-organization';
+import { addAccountBaselineExamples } from './iac/account-baseline';
+import { addAuditTrailExamples } from './observability/audit-trail';
+import { addOrganizationWafPolicyExamples } from './security/organization-waf-policy';
+import { addSecretStoreExamples } from './security/secret-store';
 
 /**
  * Adds every example stack to `app`. Used by `bin/app.ts` and by the tests, so what the tests
@@ -25,6 +29,10 @@ export function addAllExamples(app: App): void {
   addLambdaCanaryReleaseExamples(app, config);
   addEcsBlueGreenServiceExamples(app, config);
   addBeanstalkEnvironmentExamples(app, config);
+  addAuditTrailExamples(app, config);
+  addAccountBaselineExamples(app, config);
+  addSecretStoreExamples(app, config);
+  addOrganizationWafPolicyExamples(app, config);
   if (config.sandbox) {
     // Sandbox: whatever a construct keeps by default (log groups, tables, keys) goes on destroy too.
     RemovalPolicies.of(app).destroy();

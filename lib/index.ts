@@ -3,4 +3,6 @@ export * from './core';
 export * from './resilience';
 export * from './cicd';
 export * from './security';
-
+export * from './iac';
+export * from './observability';
+export * from './response';

@@ -3,3 +3,4 @@ export * from './notification-topic';
 export * from './service-role';
 export * from './log-group';
 export * from './handler-function';
+export * from './logged-state-machine';

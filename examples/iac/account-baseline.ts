@@ -1,0 +1,84 @@
+/**
+ * IAC-7 example: the management account's landing-zone stack. Guardrail SCP on the root, and the
+ * member baseline (RSP-1 HealthEventAutomation + RSP-2 TrailTamperResponse) as a service-managed
+ * StackSet that Control Tower lifecycle events deploy to each enrolled account, in the primary
+ * and secondary regions and in us-east-1 (where AWS Health sends IAM events).
+ */
+import { App, Stack, StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { NotificationTopic } from '../../lib/core/notification-topic';
+import { AccountBaseline } from '../../lib/iac/account-baseline';
+import { env, ExampleConfig } from '../config';
+import { memberBaseline, MemberBaselineStack } from '../response/member-baseline';
+
+/** Placeholder organization ids; set them with `-c organizationRootId=r-... -c workloadsOuId=ou-...`. */
+function orgIds(app: App): { rootId: string; workloadsOuId: string } {
+  return {
+    rootId: (app.node.tryGetContext('organizationRootId') as string | undefined) ?? 'r-ab12',
+    workloadsOuId: (app.node.tryGetContext('workloadsOuId') as string | undefined) ?? 'ou-ab12-workload',
+  };
+}
+
+/** Props for {@link AccountBaselineStack}. */
+export interface AccountBaselineStackProps extends StackProps {
+  readonly baselineTemplateBody: string;
+  readonly regions: string[];
+  readonly rootId: string;
+  readonly workloadsOuId: string;
+}
+
+/** The management account's stack: SCPs and the lifecycle-driven baseline StackSet. */
+export class AccountBaselineStack extends Stack {
+  public readonly baseline: AccountBaseline;
+
+  constructor(scope: Construct, id: string, props: AccountBaselineStackProps) {
+    super(scope, id, props);
+    const topic = new NotificationTopic(this, 'BaselineNotifications', { displayName: 'Account baseline' });
+    this.baseline = new AccountBaseline(this, 'Baseline', {
+      baselineTemplateBody: props.baselineTemplateBody,
+      stackSetName: 'member-baseline',
+      regions: props.regions,
+      organizationalUnitIds: [props.workloadsOuId],
+      guardrailTargetIds: [props.rootId],
+      serviceControlPolicies: [{
+        name: 'deny-unapproved-regions-for-workloads',
+        description: 'Workload accounts run only in the approved regions (global services excepted)',
+        targetIds: [props.workloadsOuId],
+        document: new iam.PolicyDocument({
+          statements: [new iam.PolicyStatement({
+            sid: 'DenyOutsideApprovedRegions',
+            effect: iam.Effect.DENY,
+            notActions: ['iam:*', 'organizations:*', 'sts:*', 'support:*', 'health:*', 'cloudfront:*', 'route53:*', 'budgets:*'],
+            resources: ['*'],
+            conditions: { StringNotEquals: { 'aws:RequestedRegion': props.regions } },
+          })],
+        }),
+      }],
+      notificationTopic: topic.topic,
+    });
+  }
+}
+
+/** The IAC-7 example stack and the member baseline it deploys. */
+export interface AccountBaselineExamples {
+  readonly management: AccountBaselineStack;
+  /** Not a stack of the app: the StackSet's template, synthesized with the checks. */
+  readonly memberBaseline: MemberBaselineStack;
+}
+
+/** Adds the IAC-7 example stack (with the RSP-1/RSP-2 member baseline) to `app`. */
+export function addAccountBaselineExamples(app: App, config: ExampleConfig): AccountBaselineExamples {
+  const member = memberBaseline(app);
+  const { rootId, workloadsOuId } = orgIds(app);
+  const regions = [...new Set([config.primaryRegion, config.secondaryRegion, 'us-east-1'])];
+  const management = new AccountBaselineStack(app, 'Iac7-Management-AccountBaseline', {
+    env: env(config.managementAccount, config.primaryRegion),
+    description: 'IAC-7 AccountBaseline: guardrail SCPs and the member baseline StackSet driven by Control Tower lifecycle events (management account, Control Tower home region)',
+    baselineTemplateBody: member.templateBody,
+    regions,
+    rootId,
+    workloadsOuId,
+  });
+  return { management, memberBaseline: member.stack };
+}

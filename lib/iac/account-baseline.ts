@@ -1,0 +1,421 @@
+/**
+ * IAC-7 AccountBaseline: every account Control Tower creates or updates gets the organization's
+ * baseline, and guardrails keep it from being switched off.
+ *
+ * Control Tower emits lifecycle events (`CreateManagedAccount`, `UpdateManagedAccount`) to
+ * EventBridge in the management account, in the Control Tower home region, when an account has
+ * been fully enrolled. An EventBridge rule on those events starts a Step Functions workflow that
+ * deploys a service-managed StackSet to that one account through SDK service integrations
+ * (`cloudformation:createStackInstances`, or `updateStackInstances` when the account already has
+ * the baseline), waits for the StackSet operation and notifies SNS of the result. This is how
+ * Customizations for Control Tower works: reacting to the lifecycle event, rather than StackSet
+ * auto-deployment, deploys the baseline only once Control Tower's own baseline (its roles, Config
+ * recorder and trail) is in place.
+ *
+ * Service control policies (`AWS::Organizations::Policy`) are attached at the root, to OUs or to
+ * accounts. An SCP attached to the root applies to every OU and account below it, one attached to
+ * an OU to its child OUs and accounts (root -> OU -> account); an action is allowed only if every
+ * level allows it, so a deny anywhere on the path wins. SCPs never restrict the management
+ * account. The guardrail SCP denies leaving the organization and disabling CloudTrail, GuardDuty
+ * or AWS Config, except to the landing zone's own roles (Control Tower's execution role and the
+ * StackSet execution roles). Its `cloudtrail:StopLogging` / `cloudtrail:DeleteTrail` deny is the
+ * preventive control beside RSP-2 `TrailTamperResponse`. Organizations limits an SCP document to
+ * 5,120 characters: the construct measures the minified JSON and refuses a bigger one.
+ */
+import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as organizations from 'aws-cdk-lib/aws-organizations';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from '../core/acknowledge';
+import { LoggedStateMachine } from '../core/logged-state-machine';
+import { NotificationTopic } from '../core/notification-topic';
+import { isSandbox } from '../core/sandbox';
+import { PropsCheck } from '../core/validation';
+
+/** A service control policy for {@link AccountBaseline}. */
+export interface ServiceControlPolicyDefinition {
+  /** The policy's name in Organizations. */
+  readonly name: string;
+  /**
+   * What the policy is for.
+   * @default - none
+   */
+  readonly description?: string;
+  /** The policy document (at most 5,120 characters as minified JSON). */
+  readonly document: iam.PolicyDocument;
+  /** Where it is attached: the root (`r-...`), OUs (`ou-...`) or accounts (12 digits). */
+  readonly targetIds: string[];
+}
+
+/**
+ * Props for {@link AccountBaseline}.
+ */
+export interface AccountBaselineProps {
+  /**
+   * The baseline as a CloudFormation template (JSON or YAML text), for a new service-managed
+   * StackSet. Leave it out to deploy an existing service-managed StackSet named `stackSetName`
+   * (for example one of IAC-2 `OrganizationStackSet`).
+   * @default - no StackSet is created; `stackSetName` names an existing one
+   */
+  readonly baselineTemplateBody?: string;
+
+  /**
+   * The StackSet's name: of the one created from `baselineTemplateBody`, or of an existing
+   * service-managed StackSet of this account.
+   * @default - generated, when `baselineTemplateBody` is set
+   */
+  readonly stackSetName?: string;
+
+  /** The regions each account gets the baseline in. */
+  readonly regions: string[];
+
+  /**
+   * OUs whose existing accounts get the baseline when the StackSet is created (new accounts get
+   * it from the lifecycle events). Only with `baselineTemplateBody`.
+   * @default - none: only accounts enrolled from now on
+   */
+  readonly organizationalUnitIds?: string[];
+
+  /**
+   * Where the guardrail SCP is attached: the root (`r-...`), OUs (`ou-...`) or accounts.
+   * Leave it empty to create no guardrail SCP.
+   */
+  readonly guardrailTargetIds: string[];
+
+  /**
+   * IAM role names (wildcards allowed) the guardrails do not apply to, besides Control Tower's
+   * `AWSControlTowerExecution` and the StackSet execution roles `stacksets-exec-*`.
+   * @default - none
+   */
+  readonly guardrailExemptRoleNames?: string[];
+
+  /**
+   * More service control policies to create and attach.
+   * @default - none
+   */
+  readonly serviceControlPolicies?: ServiceControlPolicyDefinition[];
+
+  /**
+   * Where the workflow notifies (baseline deployed or failed).
+   * @default - a new KMS-encrypted {@link NotificationTopic}
+   */
+  readonly notificationTopic?: sns.ITopic;
+
+  /**
+   * Sandbox mode: the log group and keys are deleted by `cdk destroy`.
+   * @default - the `sandbox` context value
+   */
+  readonly sandbox?: boolean;
+}
+
+/** The most characters an SCP document may have (minified JSON), an AWS Organizations quota. */
+export const SCP_MAX_CHARACTERS = 5120;
+
+/** The most bytes a StackSet's `TemplateBody` may have (a CloudFormation quota). */
+export const STACKSET_TEMPLATE_BODY_MAX_BYTES = 51200;
+
+/** The Control Tower lifecycle events that start the baseline. */
+export const LIFECYCLE_EVENT_NAMES = ['CreateManagedAccount', 'UpdateManagedAccount'];
+
+const TARGET_ID = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|\d{12})$/;
+const ALWAYS_EXEMPT_ROLES = ['AWSControlTowerExecution', 'stacksets-exec-*'];
+
+/**
+ * IAC-7: baseline for every new Control Tower account through lifecycle events, plus
+ * guardrail SCPs. Deploy it in the management account, in the Control Tower home region.
+ *
+ * ```ts
+ * new AccountBaseline(managementStack, 'Baseline', {
+ *   baselineTemplateBody: JSON.stringify(memberTemplate),
+ *   regions: ['eu-west-1', 'eu-central-1'],
+ *   guardrailTargetIds: ['r-ab12'],
+ * });
+ * ```
+ */
+export class AccountBaseline extends Construct {
+  /**
+   * The guardrail SCP document: denies leaving the organization and disabling CloudTrail,
+   * GuardDuty or AWS Config, except to the exempt roles.
+   */
+  public static guardrailDocument(exemptRoleNames: string[] = []): iam.PolicyDocument {
+    const exempt = {
+      ArnNotLike: { 'aws:PrincipalArn': [...ALWAYS_EXEMPT_ROLES, ...exemptRoleNames].map((r) => `arn:*:iam::*:role/${r}`) },
+    };
+    return new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'DenyLeaveOrganization',
+          effect: iam.Effect.DENY,
+          actions: ['organizations:LeaveOrganization'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'DenyCloudTrailTampering',
+          effect: iam.Effect.DENY,
+          actions: ['cloudtrail:StopLogging', 'cloudtrail:DeleteTrail', 'cloudtrail:UpdateTrail', 'cloudtrail:PutEventSelectors'],
+          resources: ['*'],
+          conditions: exempt,
+        }),
+        new iam.PolicyStatement({
+          sid: 'DenyGuardDutyDisabling',
+          effect: iam.Effect.DENY,
+          actions: [
+            'guardduty:DeleteDetector', 'guardduty:UpdateDetector', 'guardduty:DisassociateFromMasterAccount',
+            'guardduty:DisassociateFromAdministratorAccount', 'guardduty:DisassociateMembers', 'guardduty:DeleteMembers',
+            'guardduty:StopMonitoringMembers',
+          ],
+          resources: ['*'],
+          conditions: exempt,
+        }),
+        new iam.PolicyStatement({
+          sid: 'DenyConfigDisabling',
+          effect: iam.Effect.DENY,
+          actions: ['config:StopConfigurationRecorder', 'config:DeleteConfigurationRecorder', 'config:DeleteDeliveryChannel'],
+          resources: ['*'],
+          conditions: exempt,
+        }),
+      ],
+    });
+  }
+
+  /** The size of a policy document as Organizations counts it: its minified JSON. */
+  public static minifiedSize(scope: Construct, document: iam.PolicyDocument): number {
+    return JSON.stringify(Stack.of(scope).resolve(document.toJSON())).length;
+  }
+
+  /** The baseline StackSet, when created from `baselineTemplateBody`. */
+  public readonly stackSet?: cloudformation.CfnStackSet;
+  /** The name of the StackSet the workflow deploys. */
+  public readonly stackSetName: string;
+  /** The rule on the Control Tower lifecycle events. */
+  public readonly lifecycleRule: events.Rule;
+  /** The workflow that deploys the baseline to one account. */
+  public readonly stateMachine: LoggedStateMachine;
+  /** The topic the workflow notifies. */
+  public readonly notificationTopic: sns.ITopic;
+  /** The guardrail SCP, when `guardrailTargetIds` is not empty. */
+  public readonly guardrailPolicy?: organizations.CfnPolicy;
+  /** The additional SCPs, in the order given. */
+  public readonly serviceControlPolicies: organizations.CfnPolicy[];
+
+  constructor(scope: Construct, id: string, props: AccountBaselineProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const guardrail = AccountBaseline.guardrailDocument(props.guardrailExemptRoleNames);
+    const policies = props.serviceControlPolicies ?? [];
+    const ous = props.organizationalUnitIds ?? [];
+
+    const check = new PropsCheck(this, 'AccountBaseline');
+    check.require(props.regions.length > 0, 'regions is empty: the baseline would be deployed nowhere');
+    check.require(props.baselineTemplateBody !== undefined || props.stackSetName !== undefined,
+      'set baselineTemplateBody (a new StackSet) or stackSetName (an existing one)');
+    check.require(props.baselineTemplateBody !== undefined || ous.length === 0,
+      'organizationalUnitIds needs baselineTemplateBody: existing accounts are deployed when this construct creates the StackSet');
+    if (props.baselineTemplateBody !== undefined && !Token.isUnresolved(props.baselineTemplateBody)) {
+      const bytes = Buffer.byteLength(props.baselineTemplateBody, 'utf8');
+      check.require(bytes <= STACKSET_TEMPLATE_BODY_MAX_BYTES,
+        `baselineTemplateBody is ${bytes} bytes, over the ${STACKSET_TEMPLATE_BODY_MAX_BYTES}-byte TemplateBody limit of CloudFormation: split the baseline into several StackSets`);
+    }
+    if (props.stackSetName !== undefined) {
+      check.require(/^[a-zA-Z][a-zA-Z0-9-]{0,127}$/.test(props.stackSetName),
+        `stackSetName "${props.stackSetName}" must start with a letter and contain only letters, digits and dashes (at most 128)`);
+    }
+    const targets = [...props.guardrailTargetIds, ...ous, ...policies.flatMap((p) => p.targetIds)];
+    for (const target of targets) {
+      check.require(Token.isUnresolved(target) || TARGET_ID.test(target),
+        `"${target}" is not a root (r-...), OU (ou-...) or account id`);
+    }
+    const documents: Array<[string, iam.PolicyDocument]> = [
+      ...(props.guardrailTargetIds.length > 0 ? [['the guardrail SCP', guardrail] as [string, iam.PolicyDocument]] : []),
+      ...policies.map((p) => [`SCP "${p.name}"`, p.document] as [string, iam.PolicyDocument]),
+    ];
+    for (const [name, document] of documents) {
+      const size = AccountBaseline.minifiedSize(this, document);
+      check.require(size <= SCP_MAX_CHARACTERS,
+        `${name} is ${size} characters as minified JSON, over the ${SCP_MAX_CHARACTERS}-character limit of AWS Organizations: split it into several policies`);
+    }
+    for (const p of policies) {
+      check.require(p.targetIds.length > 0, `SCP "${p.name}" has no targetIds: it would be attached nowhere`);
+    }
+    check.throwIfAny();
+
+    const sandbox = isSandbox(this, props.sandbox);
+    this.notificationTopic = props.notificationTopic
+      ?? new NotificationTopic(this, 'Notifications', { displayName: 'Account baseline', sandbox }).topic;
+
+    // Guardrails.
+    if (props.guardrailTargetIds.length > 0) {
+      this.guardrailPolicy = new organizations.CfnPolicy(this, 'GuardrailPolicy', {
+        name: Names.uniqueResourceName(this, { maxLength: 128, separator: '-' }),
+        description: 'Denies leaving the organization and disabling CloudTrail, GuardDuty or AWS Config',
+        type: 'SERVICE_CONTROL_POLICY',
+        content: stack.resolve(guardrail.toJSON()),
+        targetIds: props.guardrailTargetIds,
+      });
+    }
+    this.serviceControlPolicies = policies.map((p, i) => new organizations.CfnPolicy(this, `Policy${i}`, {
+      name: p.name,
+      description: p.description,
+      type: 'SERVICE_CONTROL_POLICY',
+      content: stack.resolve(p.document.toJSON()),
+      targetIds: p.targetIds,
+    }));
+
+    // The baseline StackSet.
+    this.stackSetName = props.stackSetName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
+    const operationPreferences = { FailureTolerancePercentage: 0, MaxConcurrentPercentage: 100, RegionConcurrencyType: 'PARALLEL' };
+    if (props.baselineTemplateBody !== undefined) {
+      this.stackSet = new cloudformation.CfnStackSet(this, 'StackSet', {
+        stackSetName: this.stackSetName,
+        description: 'Account baseline, deployed to each account Control Tower enrolls',
+        permissionModel: 'SERVICE_MANAGED',
+        // Lifecycle events, not auto-deployment, deploy new accounts (after Control Tower is done).
+        autoDeployment: { enabled: false },
+        callAs: 'SELF',
+        capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
+        managedExecution: { Active: true },
+        operationPreferences: {
+          failureTolerancePercentage: operationPreferences.FailureTolerancePercentage,
+          maxConcurrentPercentage: operationPreferences.MaxConcurrentPercentage,
+          regionConcurrencyType: operationPreferences.RegionConcurrencyType,
+        },
+        templateBody: props.baselineTemplateBody,
+        stackInstancesGroup: ous.length > 0 ? [{ deploymentTargets: { organizationalUnitIds: ous }, regions: props.regions }] : undefined,
+      });
+    }
+
+    // The workflow: one account from the lifecycle event -> its stack instances -> wait -> notify.
+    const stackSetArns = [
+      stack.formatArn({ service: 'cloudformation', resource: 'stackset', resourceName: `${this.stackSetName}:*` }),
+      stack.formatArn({ service: 'cloudformation', resource: 'stackset-target', resourceName: `${this.stackSetName}:*` }),
+    ];
+    const readAccount = (status: string): sfn.Pass => new sfn.Pass(this, `Read${status}`, {
+      parameters: {
+        'eventName.$': '$.detail.eventName',
+        'accountId.$': `$.detail.serviceEventDetails.${status}.account.accountId`,
+        'accountName.$': `$.detail.serviceEventDetails.${status}.account.accountName`,
+        'ouId.$': `$.detail.serviceEventDetails.${status}.organizationalUnit.organizationalUnitId`,
+      },
+    });
+    const instanceParameters = {
+      StackSetName: this.stackSetName,
+      CallAs: 'SELF',
+      DeploymentTargets: {
+        'OrganizationalUnitIds.$': 'States.Array($.ouId)',
+        'Accounts.$': 'States.Array($.accountId)',
+        AccountFilterType: 'INTERSECTION',
+      },
+      Regions: props.regions,
+      OperationPreferences: operationPreferences,
+    };
+    const operationInProgress = { errors: ['CloudFormation.OperationInProgressException'], interval: Duration.minutes(1), maxAttempts: 10, backoffRate: 1.5 };
+    const createInstances = new tasks.CallAwsService(this, 'CreateStackInstances', {
+      service: 'cloudformation',
+      action: 'createStackInstances',
+      parameters: instanceParameters,
+      iamResources: stackSetArns,
+      resultSelector: { 'operationId.$': '$.OperationId' },
+      resultPath: '$.operation',
+    });
+    createInstances.addRetry(operationInProgress);
+    const updateInstances = new tasks.CallAwsService(this, 'UpdateStackInstances', {
+      service: 'cloudformation',
+      action: 'updateStackInstances',
+      parameters: instanceParameters,
+      iamResources: stackSetArns,
+      resultSelector: { 'operationId.$': '$.OperationId' },
+      resultPath: '$.operation',
+    });
+    updateInstances.addRetry(operationInProgress);
+    updateInstances.addCatch(createInstances, { errors: ['CloudFormation.StackInstanceNotFoundException'], resultPath: sfn.JsonPath.DISCARD });
+
+    const notifyFailed = new tasks.SnsPublish(this, 'NotifyFailed', {
+      topic: this.notificationTopic,
+      subject: 'Account baseline FAILED',
+      message: sfn.TaskInput.fromJsonPathAt(
+        "States.Format('The baseline StackSet {} could not be deployed to account {} ({}) after {}: {}. Check the StackSet operations in the CloudFormation console and retry.', $.stackSetName, $.accountName, $.accountId, $.eventName, $.error.Cause)"),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    createInstances.addCatch(notifyFailed, { resultPath: '$.error' });
+    updateInstances.addCatch(notifyFailed, { resultPath: '$.error' });
+
+    const wait = new sfn.Wait(this, 'WaitForOperation', { time: sfn.WaitTime.duration(Duration.seconds(60)) });
+    const describe = new tasks.CallAwsService(this, 'DescribeOperation', {
+      service: 'cloudformation',
+      action: 'describeStackSetOperation',
+      parameters: { StackSetName: this.stackSetName, CallAs: 'SELF', OperationId: sfn.JsonPath.stringAt('$.operation.operationId') },
+      iamResources: stackSetArns,
+      resultSelector: { 'status.$': '$.StackSetOperation.Status' },
+      resultPath: '$.operationStatus',
+    });
+    describe.addCatch(notifyFailed, { resultPath: '$.error' });
+    const notifyDone = new tasks.SnsPublish(this, 'NotifyDeployed', {
+      topic: this.notificationTopic,
+      subject: 'Account baseline deployed',
+      message: sfn.TaskInput.fromJsonPathAt(
+        "States.Format('The baseline StackSet {} was deployed to account {} ({}) after {}: operation {} {}.', $.stackSetName, $.accountName, $.accountId, $.eventName, $.operation.operationId, $.operationStatus.status)"),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    const operationFailed = new sfn.Pass(this, 'OperationFailed', {
+      parameters: { 'Cause.$': "States.Format('StackSet operation {} ended {}', $.operation.operationId, $.operationStatus.status)" },
+      resultPath: '$.error',
+    }).next(notifyFailed);
+    const deployed = new sfn.Choice(this, 'OperationDone?')
+      .when(sfn.Condition.stringEquals('$.operationStatus.status', 'SUCCEEDED'), notifyDone)
+      .when(sfn.Condition.or(
+        sfn.Condition.stringEquals('$.operationStatus.status', 'RUNNING'),
+        sfn.Condition.stringEquals('$.operationStatus.status', 'QUEUED'),
+      ), wait)
+      .otherwise(operationFailed);
+    createInstances.next(wait);
+    updateInstances.next(wait);
+    wait.next(describe).next(deployed);
+
+    const created = readAccount('createManagedAccountStatus');
+    const updated = readAccount('updateManagedAccountStatus');
+    const addName = (stateId: string): sfn.Pass => new sfn.Pass(this, stateId, {
+      result: sfn.Result.fromString(this.stackSetName),
+      resultPath: '$.stackSetName',
+    });
+    created.next(addName('StackSetForCreate')).next(createInstances);
+    updated.next(addName('StackSetForUpdate')).next(updateInstances);
+    const definition = new sfn.Choice(this, 'WhichLifecycleEvent?')
+      .when(sfn.Condition.stringEquals('$.detail.eventName', 'CreateManagedAccount'), created)
+      .otherwise(updated);
+
+    this.stateMachine = new LoggedStateMachine(this, 'Deploy', {
+      definition,
+      description: `Deploys the account baseline StackSet ${this.stackSetName} to accounts Control Tower enrolls (${this.node.path})`,
+      timeout: Duration.hours(2),
+      sandbox,
+    });
+    const policy = this.stateMachine.role.grantsPolicy.node.defaultChild!;
+    for (const arn of stackSetArns) {
+      acknowledgeWildcardResource(policy, arn,
+        'A StackSet ARN ends in an id CloudFormation assigns at creation, so the grant names this one StackSet by name and matches only its id and its targets.');
+    }
+
+    this.lifecycleRule = new events.Rule(this, 'LifecycleRule', {
+      description: 'Control Tower enrolled or updated an account: deploy the baseline to it',
+      eventPattern: {
+        source: ['aws.controltower'],
+        detailType: ['AWS Service Event via CloudTrail'],
+        detail: {
+          eventName: LIFECYCLE_EVENT_NAMES,
+          serviceEventDetails: {
+            $or: [
+              { createManagedAccountStatus: { state: ['SUCCEEDED'] } },
+              { updateManagedAccountStatus: { state: ['SUCCEEDED'] } },
+            ],
+          },
+        },
+      },
+      targets: [this.stateMachine.eventTarget()],
+    });
+  }
+}

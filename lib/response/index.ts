@@ -1,0 +1,2 @@
+export * from './health-event-automation';
+export * from './trail-tamper-response';

@@ -1,0 +1,183 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AccountBaseline, SCP_MAX_CHARACTERS } from '../../lib';
+import { addAccountBaselineExamples } from '../../examples/iac/account-baseline';
+import { exampleConfig } from '../../examples/config';
+import { checkedApp, synthWithChecks } from '../support/app';
+import { allStates, stateMachineDefinition } from '../support/state-machine-definition';
+
+const MANAGEMENT = '111111111111';
+
+describe('IAC-7 AccountBaseline', () => {
+  const app = checkedApp();
+  const stacks = addAccountBaselineExamples(app, exampleConfig(app));
+  synthWithChecks(app);
+  const template = Template.fromStack(stacks.management);
+  const definition = stateMachineDefinition(template);
+  const states = allStates(definition);
+  const scps = template.findResources('AWS::Organizations::Policy');
+  const guardrail = Object.values(scps).find((r) => JSON.stringify(r).includes('DenyLeaveOrganization')) as { Properties: { Content: { Statement: Array<{ Sid: string; Action: string[] | string; Condition?: unknown }> }; TargetIds: string[] } };
+
+  test('the example stack deploys to the management account', () => {
+    expect(stacks.management.account).toBe(MANAGEMENT);
+  });
+
+  test('Control Tower CreateManagedAccount / UpdateManagedAccount events that succeeded start the workflow', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.controltower'],
+        'detail-type': ['AWS Service Event via CloudTrail'],
+        detail: {
+          eventName: ['CreateManagedAccount', 'UpdateManagedAccount'],
+          serviceEventDetails: { $or: [
+            { createManagedAccountStatus: { state: ['SUCCEEDED'] } },
+            { updateManagedAccountStatus: { state: ['SUCCEEDED'] } },
+          ] },
+        },
+      },
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('BaselineDeploy') } })],
+    });
+  });
+
+  test('the workflow deploys the StackSet to exactly the new account with createStackInstances', () => {
+    expect(states.ReadcreateManagedAccountStatus.Parameters).toMatchObject({
+      'accountId.$': '$.detail.serviceEventDetails.createManagedAccountStatus.account.accountId',
+      'ouId.$': '$.detail.serviceEventDetails.createManagedAccountStatus.organizationalUnit.organizationalUnitId',
+    });
+    expect(states.CreateStackInstances).toMatchObject({
+      Resource: 'arn:TOKEN:states:::aws-sdk:cloudformation:createStackInstances',
+      Parameters: {
+        StackSetName: 'member-baseline',
+        CallAs: 'SELF',
+        DeploymentTargets: { 'OrganizationalUnitIds.$': 'States.Array($.ouId)', 'Accounts.$': 'States.Array($.accountId)', AccountFilterType: 'INTERSECTION' },
+        Regions: ['eu-west-1', 'eu-central-1', 'us-east-1'],
+      },
+      Next: 'WaitForOperation',
+    });
+    expect(states.CreateStackInstances.Retry).toEqual([expect.objectContaining({ ErrorEquals: ['CloudFormation.OperationInProgressException'] })]);
+  });
+
+  test('an updated account gets updateStackInstances, falling back to createStackInstances when it has no instance yet', () => {
+    expect(states.UpdateStackInstances.Resource).toBe('arn:TOKEN:states:::aws-sdk:cloudformation:updateStackInstances');
+    expect(states.UpdateStackInstances.Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ['CloudFormation.StackInstanceNotFoundException'], Next: 'CreateStackInstances' }),
+      expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'NotifyFailed' }),
+    ]);
+  });
+
+  test('the workflow waits for the StackSet operation and notifies its result', () => {
+    expect(states.DescribeOperation.Resource).toBe('arn:TOKEN:states:::aws-sdk:cloudformation:describeStackSetOperation');
+    expect(JSON.stringify(states['OperationDone?'].Choices)).toContain('SUCCEEDED');
+    expect(states.NotifyDeployed.Resource).toBe('arn:TOKEN:states:::sns:publish');
+    template.resourceCountIs('AWS::Lambda::Function', 0);
+  });
+
+  test('the baseline is a service-managed StackSet carrying the member baseline template, without auto-deployment', () => {
+    template.hasResourceProperties('AWS::CloudFormation::StackSet', {
+      StackSetName: 'member-baseline',
+      PermissionModel: 'SERVICE_MANAGED',
+      AutoDeployment: { Enabled: false },
+      Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
+      StackInstancesGroup: [{ DeploymentTargets: { OrganizationalUnitIds: ['ou-ab12-workload'] }, Regions: ['eu-west-1', 'eu-central-1', 'us-east-1'] }],
+      TemplateBody: Match.stringLikeRegexp('AWS_RISK_CREDENTIALS_EXPOSED'),
+    });
+    expect(stacks.memberBaseline.templateOptions.description).toMatch(/RSP-1.*RSP-2/);
+  });
+
+  test('the guardrail SCP on the root denies leaving the organization and disabling CloudTrail, GuardDuty and Config', () => {
+    expect(guardrail.Properties.TargetIds).toEqual(['r-ab12']);
+    const bySid = Object.fromEntries(guardrail.Properties.Content.Statement.map((s) => [s.Sid, s]));
+    expect(bySid.DenyLeaveOrganization.Action).toBe('organizations:LeaveOrganization');
+    expect(bySid.DenyLeaveOrganization.Condition).toBeUndefined();
+    expect(bySid.DenyCloudTrailTampering.Action).toEqual(expect.arrayContaining(['cloudtrail:StopLogging', 'cloudtrail:DeleteTrail']));
+    expect(bySid.DenyGuardDutyDisabling.Action).toEqual(expect.arrayContaining(['guardduty:DeleteDetector', 'guardduty:DisassociateFromAdministratorAccount']));
+    expect(bySid.DenyConfigDisabling.Action).toEqual(expect.arrayContaining(['config:StopConfigurationRecorder', 'config:DeleteConfigurationRecorder', 'config:DeleteDeliveryChannel']));
+    expect(bySid.DenyCloudTrailTampering.Condition).toEqual({
+      ArnNotLike: { 'aws:PrincipalArn': ['arn:*:iam::*:role/AWSControlTowerExecution', 'arn:*:iam::*:role/stacksets-exec-*'] },
+    });
+    template.hasResourceProperties('AWS::Organizations::Policy', { Type: 'SERVICE_CONTROL_POLICY', Name: 'deny-unapproved-regions-for-workloads', TargetIds: ['ou-ab12-workload'] });
+  });
+
+  test('every SCP of the example is within the 5,120-character limit', () => {
+    for (const scp of Object.values(scps) as Array<{ Properties: { Content: unknown } }>) {
+      expect(JSON.stringify(scp.Properties.Content).length).toBeLessThanOrEqual(SCP_MAX_CHARACTERS);
+    }
+  });
+
+  test('the workflow role is limited to the one StackSet', () => {
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+        Action: ['cloudformation:createStackInstances', 'cloudformation:describeStackSetOperation', 'cloudformation:updateStackInstances'],
+        Resource: [
+          `arn:aws:cloudformation:eu-west-1:${MANAGEMENT}:stackset-target/member-baseline:*`,
+          `arn:aws:cloudformation:eu-west-1:${MANAGEMENT}:stackset/member-baseline:*`,
+        ],
+      })]) },
+    });
+  });
+
+  test('snapshot of Iac7-Management-AccountBaseline', () => {
+    expect(template.toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('sandbox mode', () => {
+  test('-c sandbox=true leaves no retained resource in the management stack or in the member baseline template', () => {
+    const app = checkedApp({ sandbox: 'true' });
+    const stacks = addAccountBaselineExamples(app, exampleConfig(app));
+    synthWithChecks(app);
+    const management = Template.fromStack(stacks.management).toJSON();
+    const stackSet = Object.values(management.Resources as Record<string, { Type: string; Properties: { TemplateBody: string } }>)
+      .find((r) => r.Type === 'AWS::CloudFormation::StackSet')!;
+    for (const template of [management, JSON.parse(stackSet.Properties.TemplateBody)]) {
+      const retained = Object.entries(template.Resources as Record<string, { DeletionPolicy?: string }>)
+        .filter(([, r]) => r.DeletionPolicy === 'Retain' || r.DeletionPolicy === 'RetainExceptOnCreate');
+      expect(retained.map(([id]) => id)).toEqual([]);
+    }
+  });
+});
+
+describe('IAC-7 AccountBaseline refusals', () => {
+  function stack(): Stack {
+    return new Stack(checkedApp(), 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
+  }
+
+  test('refuses an SCP document over the 5,120-character limit, measured as minified JSON', () => {
+    const big = new iam.PolicyDocument({
+      statements: [new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: Array.from({ length: 300 }, (_, i) => `ec2:DescribeSomething${i}`),
+        resources: ['*'],
+      })],
+    });
+    const s = stack();
+    const size = AccountBaseline.minifiedSize(s, big);
+    expect(size).toBeGreaterThan(SCP_MAX_CHARACTERS);
+    expect(() => new AccountBaseline(s, 'Baseline', {
+      stackSetName: 'member-baseline', regions: ['eu-west-1'], guardrailTargetIds: ['r-ab12'],
+      serviceControlPolicies: [{ name: 'too-big', document: big, targetIds: ['ou-ab12-workload'] }],
+    })).toThrow(new RegExp(`^Mgmt/Baseline: invalid AccountBaseline props \\(1 problem\\):\\n {2}- SCP "too-big" is ${size} characters as minified JSON, over the 5120-character limit`));
+  });
+
+  test('lists every problem at once', () => {
+    expect(() => new AccountBaseline(stack(), 'Baseline', {
+      regions: [], guardrailTargetIds: ['root'], organizationalUnitIds: ['ou-ab12-workload'],
+    })).toThrow(/\(4 problems\)[\s\S]*regions is empty[\s\S]*baselineTemplateBody \(a new StackSet\) or stackSetName[\s\S]*organizationalUnitIds needs baselineTemplateBody[\s\S]*"root" is not a root/);
+  });
+
+  test('refuses a baseline template over the StackSet TemplateBody limit', () => {
+    expect(() => new AccountBaseline(stack(), 'Baseline', {
+      baselineTemplateBody: JSON.stringify({ Description: 'x'.repeat(52000) }), regions: ['eu-west-1'], guardrailTargetIds: [],
+    })).toThrow(/baselineTemplateBody is \d+ bytes, over the 51200-byte TemplateBody limit/);
+  });
+
+  test('an existing StackSet can be deployed without guardrails', () => {
+    const s = stack();
+    new AccountBaseline(s, 'Baseline', { stackSetName: 'org-baseline', regions: ['eu-west-1'], guardrailTargetIds: [] });
+    synthWithChecks(s.node.root as never);
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::Organizations::Policy', 0);
+    t.resourceCountIs('AWS::CloudFormation::StackSet', 0);
+  });
+});
