@@ -18,6 +18,12 @@ export interface ExampleConfig {
   readonly primaryRegion: string;
   /** The second region, for replicas and failover. */
   readonly secondaryRegion: string;
+  /** The organization's id (`o-...`). */
+  readonly organizationId: string;
+  /** The organization's root id (`r-...`). */
+  readonly organizationRootId: string;
+  /** The OU that holds the workload (member) accounts (`ou-...`). */
+  readonly workloadOuId: string;
   /** Whether every example stack is fully destroyable. */
   readonly sandbox: boolean;
 }
@@ -41,6 +47,9 @@ export function exampleConfig(app: App): ExampleConfig {
     workloadAccount: text('workloadAccount'),
     primaryRegion: text('primaryRegion'),
     secondaryRegion: text('secondaryRegion'),
+    organizationId: text('organizationId'),
+    organizationRootId: text('organizationRootId'),
+    workloadOuId: text('workloadOuId'),
     sandbox: isSandbox(app),
   };
   const problems: string[] = [];
@@ -50,6 +59,9 @@ export function exampleConfig(app: App): ExampleConfig {
   for (const key of ['primaryRegion', 'secondaryRegion'] as const) {
     if (!REGION.test(config[key])) problems.push(`${key} must be a region name such as eu-west-1, got "${config[key]}"`);
   }
+  if (!/^o-[a-z0-9]{10,32}$/.test(config.organizationId)) problems.push(`organizationId must look like o-a1b2c3d4e5, got "${config.organizationId}"`);
+  if (!/^r-[0-9a-z]{4,32}$/.test(config.organizationRootId)) problems.push(`organizationRootId must look like r-ab12, got "${config.organizationRootId}"`);
+  if (!/^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/.test(config.workloadOuId)) problems.push(`workloadOuId must look like ou-a1b2-c3d4e5f6, got "${config.workloadOuId}"`);
   if (problems.length > 0) throw new Error(`invalid example app context:\n  - ${problems.join('\n  - ')}`);
   return config;
 }

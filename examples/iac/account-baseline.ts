@@ -12,11 +12,11 @@ import { AccountBaseline } from '../../lib/iac/account-baseline';
 import { env, ExampleConfig } from '../config';
 import { memberBaseline, MemberBaselineStack } from '../response/member-baseline';
 
-/** Placeholder organization ids; set them with `-c organizationRootId=r-... -c workloadsOuId=ou-...`. */
-function orgIds(app: App): { rootId: string; workloadsOuId: string } {
+/** The organization ids from the example config (`-c organizationRootId=r-... -c workloadOuId=ou-...`). */
+function orgIds(config: ExampleConfig): { rootId: string; workloadsOuId: string } {
   return {
-    rootId: (app.node.tryGetContext('organizationRootId') as string | undefined) ?? 'r-ab12',
-    workloadsOuId: (app.node.tryGetContext('workloadsOuId') as string | undefined) ?? 'ou-ab12-workload',
+    rootId: config.organizationRootId,
+    workloadsOuId: config.workloadOuId,
   };
 }
 
@@ -70,7 +70,7 @@ export interface AccountBaselineExamples {
 /** Adds the IAC-7 example stack (with the RSP-1/RSP-2 member baseline) to `app`. */
 export function addAccountBaselineExamples(app: App, config: ExampleConfig): AccountBaselineExamples {
   const member = memberBaseline(app);
-  const { rootId, workloadsOuId } = orgIds(app);
+  const { rootId, workloadsOuId } = orgIds(config);
   const regions = [...new Set([config.primaryRegion, config.secondaryRegion, 'us-east-1'])];
   const management = new AccountBaselineStack(app, 'Iac7-Management-AccountBaseline', {
     env: env(config.managementAccount, config.primaryRegion),

@@ -54,7 +54,7 @@ export function addAuditTrailExamples(app: App, config: ExampleConfig): AuditTra
     description: 'OBS-2 AuditTrail: multi-region organization trail with integrity validation, KMS, data events and CloudWatch Logs (management account)',
     managementAccount: config.managementAccount,
     workloadAccount: config.workloadAccount,
-    organizationId: (app.node.tryGetContext('organizationId') as string | undefined) ?? 'o-a1b2c3d4e5',
+    organizationId: config.organizationId,
     replicaStack: logArchiveReplica,
   });
   return { logArchiveReplica, organizationTrail };

@@ -17,8 +17,6 @@ import { ConfigDelegatedAdmin } from '../../lib/security/config-delegated-admin'
 import { env, ExampleConfig } from '../config';
 
 /** Placeholder organization and OU ids; override with `-c organizationId=o-... -c workloadOu=ou-...`. */
-const DEFAULT_ORGANIZATION_ID = 'o-a1b2c3d4e5';
-const DEFAULT_WORKLOAD_OU = 'ou-a1b2-c3d4e5f6';
 
 /** Props for {@link ConfigLogArchiveStack}. */
 export interface ConfigLogArchiveStackProps extends StackProps {
@@ -107,8 +105,8 @@ export interface ConfigComplianceExamples {
 
 /** Adds the SEC-2 example stacks to `app`. */
 export function addConfigComplianceExamples(app: App, config: ExampleConfig): ConfigComplianceExamples {
-  const organizationId = String(app.node.tryGetContext('organizationId') ?? DEFAULT_ORGANIZATION_ID);
-  const workloadOu = String(app.node.tryGetContext('workloadOu') ?? DEFAULT_WORKLOAD_OU);
+  const organizationId = config.organizationId;
+  const workloadOu = config.workloadOuId;
   const logArchive = new ConfigLogArchiveStack(app, 'Sec2-LogArchive', {
     env: env(config.logArchiveAccount, config.primaryRegion),
     description: 'SEC-2 ConfigCompliance: central AWS Config bucket for member accounts (log archive account, deploy first)',

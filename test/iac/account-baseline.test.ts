@@ -79,7 +79,7 @@ describe('IAC-7 AccountBaseline', () => {
       PermissionModel: 'SERVICE_MANAGED',
       AutoDeployment: { Enabled: false },
       Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
-      StackInstancesGroup: [{ DeploymentTargets: { OrganizationalUnitIds: ['ou-ab12-workload'] }, Regions: ['eu-west-1', 'eu-central-1', 'us-east-1'] }],
+      StackInstancesGroup: [{ DeploymentTargets: { OrganizationalUnitIds: ['ou-a1b2-c3d4e5f6'] }, Regions: ['eu-west-1', 'eu-central-1', 'us-east-1'] }],
       TemplateBody: Match.stringLikeRegexp('AWS_RISK_CREDENTIALS_EXPOSED'),
     });
     expect(stacks.memberBaseline.templateOptions.description).toMatch(/RSP-1.*RSP-2/);
@@ -96,7 +96,7 @@ describe('IAC-7 AccountBaseline', () => {
     expect(bySid.DenyCloudTrailTampering.Condition).toEqual({
       ArnNotLike: { 'aws:PrincipalArn': ['arn:*:iam::*:role/AWSControlTowerExecution', 'arn:*:iam::*:role/stacksets-exec-*'] },
     });
-    template.hasResourceProperties('AWS::Organizations::Policy', { Type: 'SERVICE_CONTROL_POLICY', Name: 'deny-unapproved-regions-for-workloads', TargetIds: ['ou-ab12-workload'] });
+    template.hasResourceProperties('AWS::Organizations::Policy', { Type: 'SERVICE_CONTROL_POLICY', Name: 'deny-unapproved-regions-for-workloads', TargetIds: ['ou-a1b2-c3d4e5f6'] });
   });
 
   test('every SCP of the example is within the 5,120-character limit', () => {
@@ -156,13 +156,13 @@ describe('IAC-7 AccountBaseline refusals', () => {
     expect(size).toBeGreaterThan(SCP_MAX_CHARACTERS);
     expect(() => new AccountBaseline(s, 'Baseline', {
       stackSetName: 'member-baseline', regions: ['eu-west-1'], guardrailTargetIds: ['r-ab12'],
-      serviceControlPolicies: [{ name: 'too-big', document: big, targetIds: ['ou-ab12-workload'] }],
+      serviceControlPolicies: [{ name: 'too-big', document: big, targetIds: ['ou-a1b2-c3d4e5f6'] }],
     })).toThrow(new RegExp(`^Mgmt/Baseline: invalid AccountBaseline props \\(1 problem\\):\\n {2}- SCP "too-big" is ${size} characters as minified JSON, over the 5120-character limit`));
   });
 
   test('lists every problem at once', () => {
     expect(() => new AccountBaseline(stack(), 'Baseline', {
-      regions: [], guardrailTargetIds: ['root'], organizationalUnitIds: ['ou-ab12-workload'],
+      regions: [], guardrailTargetIds: ['root'], organizationalUnitIds: ['ou-a1b2-c3d4e5f6'],
     })).toThrow(/\(4 problems\)[\s\S]*regions is empty[\s\S]*baselineTemplateBody \(a new StackSet\) or stackSetName[\s\S]*organizationalUnitIds needs baselineTemplateBody[\s\S]*"root" is not a root/);
   });
 
