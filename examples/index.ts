@@ -1,5 +1,6 @@
 import { App, RemovalPolicies } from 'aws-cdk-lib';
 import { exampleConfig } from './config';
+import { addReleasePipelineExamples } from './cicd/release-pipeline';
 import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
 
 /**
@@ -9,6 +10,7 @@ import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
 export function addAllExamples(app: App): void {
   const config = exampleConfig(app);
   addReplicatedBucketExamples(app, config);
+  addReleasePipelineExamples(app, config);
   if (config.sandbox) {
     // Sandbox: whatever a construct keeps by default (log groups, tables, keys) goes on destroy too.
     RemovalPolicies.of(app).destroy();

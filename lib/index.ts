@@ -1,3 +1,4 @@
 // The public API: every construct of the library, by domain. See README.md for the catalogue.
 export * from './core';
 export * from './resilience';
+export * from './cicd';

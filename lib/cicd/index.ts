@@ -1,0 +1,4 @@
+export * from './appspec';
+export * from './server-deployment';
+export * from './release-replication-bucket';
+export * from './release-pipeline';
