@@ -154,6 +154,10 @@ export class WebFleet extends Construct {
       deletionProtection: !sandbox,
       dropInvalidHeaderFields: true,
     });
+    if (sandbox) {
+      acknowledge(this.loadBalancer.node.defaultChild!, 'NIST.800.53.R5-ELBDeletionProtectionEnabled',
+        'In sandbox mode every resource must be destroyable by cdk destroy, so deletion protection is off; outside sandbox mode it is on.');
+    }
     this.loadBalancer.logAccessLogs(SecureBucket.accessLogsBucket(this, sandbox), `${Names.uniqueId(this)}-alb`);
     this.loadBalancer.connections.allowFrom(ec2.Peer.ipv4(VPC_CIDR), ec2.Port.tcp(443), 'HTTPS from inside the VPC');
     acknowledge(this.loadBalancer.node.defaultChild!, 'NIST.800.53.R5-ALBWAFEnabled',

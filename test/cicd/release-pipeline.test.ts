@@ -174,3 +174,19 @@ describe('CICD-1 ReleasePipeline refusals', () => {
     expect(() => new ReleasePipeline(stack, 'R2', { source, schedule: 'cron(0 6 ? * MON-FRI *)' })).not.toThrow();
   });
 });
+
+describe('CICD-1 / CICD-4 sandbox mode', () => {
+  test('-c sandbox=true passes the checks and leaves no retained resource', () => {
+    const a = checkedApp({ sandbox: 'true' });
+    const s = addReleasePipelineExamples(a, exampleConfig(a));
+    synthWithChecks(a);
+    for (const stack of Object.values(s) as Stack[]) {
+      const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { DeletionPolicy?: string }>;
+      const retained = Object.entries(resources).filter(([, r]) => r.DeletionPolicy === 'Retain' || r.DeletionPolicy === 'RetainExceptOnCreate');
+      expect(retained.map(([id]) => `${stack.stackName}/${id}`)).toEqual([]);
+    }
+    Template.fromStack(s.codeCommitRelease).hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'deletion_protection.enabled', Value: 'false' }]),
+    });
+  });
+});
