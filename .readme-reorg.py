@@ -16,8 +16,8 @@ for sec in sections:
     if dom is None:
         if title.startswith('## Patterns'):
             for line in sec.split('\n'):
-                m = re.match(r'^\| ([A-Z]+-\d+) \|', line)
-                if m: rows.setdefault(m.group(1), line)
+                m = re.match(r'^\| \[?([A-Z]+-\d+)\]?', line)
+                if m and line.count('|') >= 5: rows.setdefault(m.group(1), line)
             continue
         (tail if title.startswith(('## Multi-account', '## Deploying', '## Verifying')) else general).append(sec)
         continue
@@ -56,7 +56,8 @@ def fmt_row(r):
     pid, construct, notes, stacks = cells[0], cells[1], ' | '.join(cells[2:-1]), cells[-1]
     construct = ', '.join(f'`{c.strip().strip("`")}`' for c in construct.split(',') if c.strip())
     stacks = ', '.join(f'`{s.strip().strip("`")}`' for s in re.split(r',', stacks) if s.strip())
-    anchor = f'#{pid.lower()}-' + re.sub(r'[^a-z0-9]+', '-', cells[1].split(',')[0].strip().strip('`').lower()).strip('-')
+    heading = re.search(rf'(?m)^### ({re.escape(pid)}[^\n]*)', patterns.get(pid, '') or f'### {pid}').group(1)
+    anchor = '#' + re.sub(r'[^a-z0-9 -]', '', heading.lower()).replace(' ', '-')
     return f'| [{pid}]({anchor}) | {construct} | {notes} | {stacks} |'
 out = [preamble.rstrip() + '\n']
 for g in general: out.append(g.rstrip() + '\n')

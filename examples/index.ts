@@ -6,6 +6,7 @@ import { addPullRequestChecksExamples } from './cicd/pull-request-checks';
 import { addBeanstalkEnvironmentExamples } from './cicd/beanstalk-environment';
 import { addEcsBlueGreenServiceExamples } from './cicd/ecs-blue-green-service';
 import { addLambdaCanaryReleaseExamples } from './cicd/lambda-canary-release';
+import { addReleasePipelineExamples } from './cicd/release-pipeline';
 import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
 import { addConfigComplianceExamples } from './security/config-compliance';
 import { addGuardDutyOrganizationExamples } from './security/guardduty-organization';
@@ -33,6 +34,7 @@ export function addAllExamples(app: App): void {
   addAccountBaselineExamples(app, config);
   addSecretStoreExamples(app, config);
   addOrganizationWafPolicyExamples(app, config);
+  addReleasePipelineExamples(app, config);
   if (config.sandbox) {
     // Sandbox: whatever a construct keeps by default (log groups, tables, keys) goes on destroy too.
     RemovalPolicies.of(app).destroy();

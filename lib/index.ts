@@ -6,3 +6,4 @@ export * from './security';
 export * from './iac';
 export * from './observability';
 export * from './response';
+

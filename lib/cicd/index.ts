@@ -4,3 +4,7 @@ export * from './codeguru-integration';
 export * from './lambda-canary-release';
 export * from './ecs-blue-green-service';
 export * from './beanstalk-environment';
+export * from './appspec';
+export * from './server-deployment';
+export * from './release-replication-bucket';
+export * from './release-pipeline';

@@ -1,0 +1,56 @@
+/**
+ * CICD-1 ReleaseReplicationBucket: the artifact bucket a {@link ReleasePipeline} uses for its
+ * actions in another region.
+ *
+ * CodePipeline copies artifacts into a bucket in each region where an action runs. The bucket
+ * lives in a stack of that region, so the pipeline stack names it, and its key, by names known
+ * before deployment: the bucket has a generated physical name and the key is referenced through
+ * an alias. Versioned, SSE-KMS, TLS-only, access-logged, as the primary artifact bucket.
+ */
+import { Names, PhysicalName } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { acknowledge } from '../core/acknowledge';
+import { createEncryptionKey } from '../core/encryption-key';
+import { isSandbox } from '../core/sandbox';
+import { SecureBucket } from '../core/secure-bucket';
+
+/** Props for {@link ReleaseReplicationBucket}. */
+export interface ReleaseReplicationBucketProps {
+  /**
+   * Sandbox mode: the bucket is emptied and deleted, the key scheduled for deletion by `cdk destroy`.
+   * @default - the `sandbox` context value
+   */
+  readonly sandbox?: boolean;
+}
+
+/**
+ * CICD-1: a pipeline artifact bucket for one region other than the pipeline's; pass its `bucket`
+ * in `ReleasePipeline`'s `replicationBuckets` under the region of its stack.
+ */
+export class ReleaseReplicationBucket extends Construct {
+  /** The bucket; its `encryptionKey` is the key's alias, whose ARN is known before deployment. */
+  public readonly bucket: s3.Bucket;
+  /** The key behind the alias. */
+  public readonly key: kms.Key;
+  /** The alias the bucket and the pipeline use. */
+  public readonly alias: kms.Alias;
+
+  constructor(scope: Construct, id: string, props: ReleaseReplicationBucketProps = {}) {
+    super(scope, id);
+    const sandbox = isSandbox(this, props.sandbox);
+    this.key = createEncryptionKey(this, 'Key', { description: `Encrypts pipeline artifacts in ${Names.uniqueId(this)}`, sandbox });
+    this.alias = new kms.Alias(this, 'Alias', {
+      aliasName: `alias/release-artifacts/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`,
+      targetKey: this.key,
+    });
+    this.bucket = new SecureBucket(this, 'Artifacts', {
+      encryptionKey: this.alias,
+      sandbox,
+      bucketProps: { bucketName: PhysicalName.GENERATE_IF_NEEDED },
+    }).bucket;
+    acknowledge(this.bucket.node.defaultChild!, 'NIST.800.53.R5-S3BucketReplicationEnabled',
+      'This bucket holds copies of pipeline artifacts that CodePipeline re-creates on every run from the source revision, so replicating it to another region would protect nothing that is not already kept at the source.');
+  }
+}

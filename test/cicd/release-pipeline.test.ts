@@ -1,0 +1,192 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as codecommit from 'aws-cdk-lib/aws-codecommit';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ReleasePipeline, ReleaseReplicationBucket, ReleaseSource } from '../../lib';
+import { addReleasePipelineExamples } from '../../examples/cicd/release-pipeline';
+import { exampleConfig } from '../../examples/config';
+import { checkedApp, synthWithChecks } from '../support/app';
+
+const app = checkedApp();
+const stacks = addReleasePipelineExamples(app, exampleConfig(app));
+synthWithChecks(app);
+const main = Template.fromStack(stacks.codeCommitRelease);
+const gitHub = Template.fromStack(stacks.gitHubBlueGreen);
+const replicas = Template.fromStack(stacks.replicas);
+
+describe('CICD-1 ReleasePipeline', () => {
+  test('a V2 pipeline: CodeCommit source without polling, tests, approval, CodeDeploy and S3 deploy', () => {
+    main.hasResourceProperties('AWS::CodePipeline::Pipeline', {
+      PipelineType: 'V2',
+      ExecutionMode: 'QUEUED',
+      Stages: [
+        Match.objectLike({ Name: 'Source', Actions: [Match.objectLike({
+          ActionTypeId: Match.objectLike({ Provider: 'CodeCommit' }),
+          Configuration: Match.objectLike({ BranchName: 'main', PollForSourceChanges: false }),
+        })] }),
+        Match.objectLike({ Name: 'Test', Actions: [Match.objectLike({ ActionTypeId: Match.objectLike({ Provider: 'CodeBuild' }) })] }),
+        Match.objectLike({ Name: 'Approve', Actions: [Match.objectLike({ ActionTypeId: Match.objectLike({ Category: 'Approval', Provider: 'Manual' }) })] }),
+        Match.objectLike({ Name: 'Deploy', Actions: [
+          Match.objectLike({ ActionTypeId: Match.objectLike({ Provider: 'CodeDeploy' }) }),
+          Match.objectLike({ ActionTypeId: Match.objectLike({ Provider: 'S3' }), Region: 'eu-central-1', Configuration: Match.objectLike({ Extract: 'true' }) }),
+        ] }),
+      ],
+    });
+  });
+
+  test('an EventBridge rule on pushes to the branch starts the pipeline', () => {
+    main.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        'source': ['aws.codecommit'],
+        'detail-type': ['CodeCommit Repository State Change'],
+        'detail': Match.objectLike({ referenceName: ['main'] }),
+      }),
+      Targets: [Match.objectLike({ Arn: Match.objectLike({ 'Fn::Join': Match.anyValue() }), RoleArn: Match.anyValue() })],
+    });
+  });
+
+  test('GitHub through CodeConnections: a push-triggered source, no polling', () => {
+    gitHub.hasResourceProperties('AWS::CodePipeline::Pipeline', {
+      Stages: Match.arrayWith([Match.objectLike({ Name: 'Source', Actions: [Match.objectLike({
+        ActionTypeId: Match.objectLike({ Provider: 'CodeStarSourceConnection' }),
+        Configuration: Match.objectLike({ FullRepositoryId: 'example-org/web', BranchName: 'main', ConnectionArn: Match.stringLikeRegexp('^arn:aws:codeconnections:') }),
+      })] })]),
+    });
+  });
+
+  test('the test build reports JUnit results to a report group and writes the typed appspec.yml into the revision', () => {
+    const project = Object.values(main.findResources('AWS::CodeBuild::Project'))[0];
+    const spec = JSON.parse(project.Properties.Source.BuildSpec['Fn::Join'] ? project.Properties.Source.BuildSpec['Fn::Join'][1].map((p: unknown) => typeof p === 'string' ? p : 'ARN').join('') : project.Properties.Source.BuildSpec);
+    const reports = Object.values(spec.reports) as Array<Record<string, unknown>>;
+    expect(reports).toEqual([{ 'files': ['**/*'], 'base-directory': 'reports', 'file-format': 'JUNITXML' }]);
+    expect(spec.phases.build.commands).toEqual(['npm ci', 'npm test', expect.stringMatching(/^echo [A-Za-z0-9+/=]+ \| base64 -d > appspec\.yml$/)]);
+    main.resourceCountIs('AWS::CodeBuild::ReportGroup', 1);
+    main.hasResourceProperties('AWS::CodeBuild::Project', { EncryptionKey: Match.anyValue(), LogsConfig: { CloudWatchLogs: Match.objectLike({ Status: 'ENABLED' }) } });
+  });
+
+  test('the artifact bucket is versioned, KMS-encrypted and TLS-only', () => {
+    main.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) })] },
+      LifecycleConfiguration: { Rules: [Match.objectLike({ Id: 'expire-old-artifacts' })] },
+    });
+    main.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  test('a replication bucket per region: the secondary region has its own artifact store, KMS-encrypted through an alias', () => {
+    const pipeline = Object.values(main.findResources('AWS::CodePipeline::Pipeline'))[0];
+    const stores = pipeline.Properties.ArtifactStores as Array<{ Region: string; ArtifactStore: { Location: unknown; EncryptionKey: { Id: unknown } } }>;
+    expect(stores.map((s) => s.Region).sort()).toEqual(['eu-central-1', 'eu-west-1']);
+    const secondary = stores.find((s) => s.Region === 'eu-central-1')!;
+    expect(secondary.ArtifactStore.Location).toMatch(/^cicd1-release-replicas/);
+    expect(secondary.ArtifactStore.EncryptionKey.Id).toMatch(/^arn:aws:kms:eu-central-1:444444444444:alias\/release-artifacts\//);
+    replicas.hasResourceProperties('AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } });
+  });
+
+  test('keys in another region are granted only through their aliases', () => {
+    main.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+        Resource: '*',
+        Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': Match.arrayWith([Match.stringLikeRegexp('^alias/release-artifacts/')]) } },
+      })]) },
+    });
+  });
+
+  test('scheduled runs from an EventBridge schedule', () => {
+    main.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 3 * * ? *)', Targets: [Match.objectLike({ RoleArn: Match.anyValue() })] });
+  });
+
+  test('pipeline, stage, action and build state changes go to the SNS topic through EventBridge', () => {
+    main.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.codepipeline'],
+        'detail-type': ['CodePipeline Pipeline Execution State Change', 'CodePipeline Stage Execution State Change', 'CodePipeline Action Execution State Change'],
+        'detail': { pipeline: [Match.anyValue()] },
+      },
+      Targets: [Match.objectLike({ InputTransformer: Match.anyValue() })],
+    });
+    main.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'source': ['aws.codebuild'], 'detail-type': ['CodeBuild Build State Change'], 'detail': { 'project-name': [Match.anyValue()] } },
+    });
+    main.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'release-team@example.com' });
+  });
+
+  test('a custom action type for a job worker', () => {
+    main.hasResourceProperties('AWS::CodePipeline::CustomActionType', { Category: 'Test', Provider: 'ReleaseComplianceScan', Version: '1' });
+  });
+
+  test('every role the construct creates keeps its grants in a managed policy: no inline policies', () => {
+    main.resourceCountIs('AWS::IAM::Policy', 0);
+    gitHub.resourceCountIs('AWS::IAM::Policy', 0);
+  });
+
+  test('snapshot of Cicd1-Release-Replicas', () => {
+    expect(replicas.toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('CICD-1 ReleasePipeline refusals', () => {
+  function fixture() {
+    const a = checkedApp();
+    const stack = new Stack(a, 'P', { env: { account: '444444444444', region: 'eu-west-1' } });
+    const other = new Stack(a, 'O', { env: { account: '444444444444', region: 'us-east-1' } });
+    const source = ReleaseSource.codeCommit(codecommit.Repository.fromRepositoryName(stack, 'Repo', 'r'));
+    return { stack, other, source };
+  }
+
+  test('refuses an unencrypted artifact bucket passed in', () => {
+    const { stack, source } = fixture();
+    const bucket = new s3.Bucket(stack, 'Plain', { versioned: true });
+    expect(() => new ReleasePipeline(stack, 'R', { source, artifactBucket: bucket }))
+      .toThrow(/^P\/R: invalid ReleasePipeline props \(1 problem\):\n {2}- artifactBucket \(P\/Plain\) is not KMS-encrypted/);
+  });
+
+  test('refuses an unversioned artifact bucket passed in', () => {
+    const { stack, source } = fixture();
+    const bucket = new s3.Bucket(stack, 'Unversioned', { encryption: s3.BucketEncryption.KMS });
+    expect(() => new ReleasePipeline(stack, 'R', { source, artifactBucket: bucket }))
+      .toThrow(/artifactBucket \(P\/Unversioned\) is not versioned: CodePipeline requires a versioned artifact bucket/);
+  });
+
+  test('refuses a cross-region action without that region\'s artifact bucket', () => {
+    const { stack, other, source } = fixture();
+    const target = new ReleaseReplicationBucket(other, 'Target').bucket;
+    expect(() => new ReleasePipeline(stack, 'R', { source, s3Deployments: [{ bucket: target }] }))
+      .toThrow(/S3 deployment to O\/Target\/Artifacts\/Bucket runs in us-east-1, but replicationBuckets has no artifact bucket for us-east-1/);
+  });
+
+  test.each([
+    ['rate(5 minute)', /a rate above 1 takes a plural unit/],
+    ['rate(1 hours)', /a rate of 1 takes a singular unit/],
+    ['cron(0 3 * * *)', /cron takes 6 fields/],
+    ['cron(0 3 * * MON *)', /exactly one of day-of-month and day-of-week must be "\?"/],
+    ['every day', /use rate\(value unit\) or cron/],
+  ])('refuses the schedule %s', (schedule, message) => {
+    const { stack, source } = fixture();
+    expect(() => new ReleasePipeline(stack, 'R', { source, schedule })).toThrow(message);
+  });
+
+  test('accepts rate(1 day) and a cron with "?"', () => {
+    const { stack, source } = fixture();
+    expect(() => new ReleasePipeline(stack, 'R1', { source, schedule: 'rate(1 day)' })).not.toThrow();
+    expect(() => new ReleasePipeline(stack, 'R2', { source, schedule: 'cron(0 6 ? * MON-FRI *)' })).not.toThrow();
+  });
+});
+
+describe('CICD-1 / CICD-4 sandbox mode', () => {
+  test('-c sandbox=true passes the checks and leaves no retained resource', () => {
+    const a = checkedApp({ sandbox: 'true' });
+    const s = addReleasePipelineExamples(a, exampleConfig(a));
+    synthWithChecks(a);
+    for (const stack of Object.values(s) as Stack[]) {
+      const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { DeletionPolicy?: string }>;
+      const retained = Object.entries(resources).filter(([, r]) => r.DeletionPolicy === 'Retain' || r.DeletionPolicy === 'RetainExceptOnCreate');
+      expect(retained.map(([id]) => `${stack.stackName}/${id}`)).toEqual([]);
+    }
+    Template.fromStack(s.codeCommitRelease).hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'deletion_protection.enabled', Value: 'false' }]),
+    });
+  });
+});

@@ -1,0 +1,184 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { NotificationTopic, ServerDeployment } from '../../lib';
+import { addReleasePipelineExamples } from '../../examples/cicd/release-pipeline';
+import { exampleConfig } from '../../examples/config';
+import { checkedApp, synthWithChecks } from '../support/app';
+
+const app = checkedApp();
+const stacks = addReleasePipelineExamples(app, exampleConfig(app));
+synthWithChecks(app);
+const inPlace = Template.fromStack(stacks.codeCommitRelease);
+const blueGreen = Template.fromStack(stacks.gitHubBlueGreen);
+
+describe('CICD-4 ServerDeployment', () => {
+  test('the deployment group targets the Auto Scaling group, with a custom minimum of 50 % healthy hosts', () => {
+    inPlace.hasResourceProperties('AWS::CodeDeploy::DeploymentConfig', {
+      MinimumHealthyHosts: { Type: 'FLEET_PERCENT', Value: 50 },
+    });
+    inPlace.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      AutoScalingGroups: [Match.anyValue()],
+      DeploymentConfigName: Match.anyValue(),
+    });
+  });
+
+  test('alarms stop a deployment and it rolls back on failure and on alarm', () => {
+    inPlace.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      AlarmConfiguration: { Enabled: true, Alarms: Match.arrayWith([{ Name: Match.anyValue() }]) },
+      AutoRollbackConfiguration: { Enabled: true, Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] },
+    });
+    const group = Object.values(inPlace.findResources('AWS::CodeDeploy::DeploymentGroup'))[0];
+    expect(group.Properties.AlarmConfiguration.Alarms).toHaveLength(3); // 5XX, unhealthy hosts, the added CPU alarm
+  });
+
+  test('default alarms: target 5XX responses and unhealthy hosts on the target group, notifying the topic', () => {
+    inPlace.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_Target_5XX_Count', Threshold: 5,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [Match.anyValue()],
+    });
+    inPlace.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApplicationELB', MetricName: 'UnHealthyHostCount', Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [Match.anyValue()],
+    });
+  });
+
+  test('traffic control through the ALB target group, whose health check gates AllowTraffic', () => {
+    inPlace.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      LoadBalancerInfo: { TargetGroupInfoList: [{ Name: Match.anyValue() }] },
+      DeploymentStyle: { DeploymentOption: 'WITH_TRAFFIC_CONTROL' },
+    });
+    inPlace.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      HealthCheckEnabled: true, HealthCheckPath: '/', HealthCheckIntervalSeconds: 15,
+      HealthyThresholdCount: 2, UnhealthyThresholdCount: 2, Matcher: { HttpCode: '200-399' },
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }]),
+    });
+    inPlace.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { TargetGroupARNs: [Match.anyValue()] });
+  });
+
+  test('blue/green copies the Auto Scaling group and terminates the blue instances after 60 minutes', () => {
+    blueGreen.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      DeploymentStyle: { DeploymentType: 'BLUE_GREEN', DeploymentOption: 'WITH_TRAFFIC_CONTROL' },
+      BlueGreenDeploymentConfiguration: {
+        GreenFleetProvisioningOption: { Action: 'COPY_AUTO_SCALING_GROUP' },
+        DeploymentReadyOption: { ActionOnTimeout: 'CONTINUE_DEPLOYMENT' },
+        TerminateBlueInstancesOnDeploymentSuccess: { Action: 'TERMINATE', TerminationWaitTimeInMinutes: 60 },
+      },
+      LoadBalancerInfo: { TargetGroupInfoList: [Match.anyValue()] },
+    });
+    blueGreen.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([
+        Match.objectLike({ Action: ['ec2:CreateTags', 'ec2:RunInstances'], Resource: ['arn:aws:ec2:eu-west-1:444444444444:*', 'arn:aws:ec2:eu-west-1::image/*'] }),
+        Match.objectLike({ Action: 'iam:PassRole' }),
+      ]) },
+    });
+  });
+
+  test('deployment and instance state changes go to the SNS topic through EventBridge', () => {
+    inPlace.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.codedeploy'],
+        'detail-type': ['CodeDeploy Deployment State-change Notification', 'CodeDeploy Instance State-change Notification'],
+        'detail': { application: [Match.anyValue()], deploymentGroup: [Match.anyValue()] },
+      },
+      Targets: [Match.objectLike({ Arn: Match.anyValue(), InputTransformer: Match.anyValue() })],
+    });
+  });
+
+  test('the CodeDeploy agent is installed over HTTPS with no grant on the instance role', () => {
+    const lt = Object.values(inPlace.findResources('AWS::EC2::LaunchTemplate'))[0];
+    expect(JSON.stringify(lt.Properties.LaunchTemplateData.UserData)).toContain('aws-codedeploy-eu-west-1.s3.eu-west-1.');
+    expect(JSON.stringify(inPlace.toJSON())).not.toContain('arn:aws:s3:::aws-codedeploy-eu-west-1');
+  });
+
+  test('the CodeDeploy role trusts CodeDeploy of this account only', () => {
+    inPlace.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({
+        Principal: { Service: 'codedeploy.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': '444444444444' } },
+      })] },
+      ManagedPolicyArns: [Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':iam::aws:policy/service-role/AWSCodeDeployRole']) ] })],
+    });
+  });
+
+  test('tagged EC2 instances with a predefined configuration and no load balancer', () => {
+    const a = checkedApp();
+    const stack = new Stack(a, 'Tagged', { env: { account: '444444444444', region: 'eu-west-1' } });
+    const alarm = new cloudwatch.Alarm(stack, 'Errors', { metric: new cloudwatch.Metric({ namespace: 'App', metricName: 'Errors' }), threshold: 1, evaluationPeriods: 1 });
+    const topic = new NotificationTopic(stack, 'Topic');
+    alarm.addAlarmAction(new cwActions.SnsAction(topic.topic));
+    new ServerDeployment(stack, 'Deployment', {
+      ec2InstanceTags: new codedeploy.InstanceTagSet({ app: ['web'] }),
+      deploymentConfig: codedeploy.ServerDeploymentConfig.HALF_AT_A_TIME,
+      alarms: [alarm],
+      notificationTopic: topic.topic,
+    });
+    synthWithChecks(a);
+    Template.fromStack(stack).hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      Ec2TagSet: { Ec2TagSetList: [{ Ec2TagGroup: [{ Key: 'app', Value: 'web', Type: 'KEY_AND_VALUE' }] }] },
+      DeploymentConfigName: 'CodeDeployDefault.HalfAtATime',
+      AutoRollbackConfiguration: { Enabled: true, Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] },
+      LoadBalancerInfo: Match.absent(),
+    });
+  });
+
+  test.each([['Cicd1-Release-CodeCommit'], ['Cicd4-BlueGreen-GitHub']])('snapshot of %s', (name) => {
+    const stack = [stacks.codeCommitRelease, stacks.gitHubBlueGreen].find((s) => s.stackName === name)!;
+    expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('CICD-4 ServerDeployment refusals', () => {
+  function fixture() {
+    const a = checkedApp();
+    const stack = new Stack(a, 'S', { env: { account: '444444444444', region: 'eu-west-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['eu-west-1a', 'eu-west-1b'], natGateways: 0 });
+    const asg = new autoscaling.AutoScalingGroup(stack, 'Asg', {
+      vpc, instanceType: new ec2.InstanceType('t3.micro'), machineImage: ec2.MachineImage.latestAmazonLinux2023(),
+    });
+    const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc });
+    const listener = alb.addListener('L', { port: 80, defaultAction: elbv2.ListenerAction.fixedResponse(404) });
+    return { stack, vpc, asg, listener };
+  }
+
+  test('refuses blue/green without a load balancer', () => {
+    const { stack, asg } = fixture();
+    expect(() => new ServerDeployment(stack, 'D', { autoScalingGroups: [asg], blueGreen: {} }))
+      .toThrow(/^S\/D: invalid ServerDeployment props \(1 problem\):\n {2}- blue\/green deployments need a load balancer/);
+  });
+
+  test('refuses alarm rollback with no alarm', () => {
+    const { stack, asg } = fixture();
+    expect(() => new ServerDeployment(stack, 'D', { autoScalingGroups: [asg], rollbackOnAlarm: true }))
+      .toThrow(/rollbackOnAlarm needs at least one alarm: pass alarms, or loadBalancing for the default alarms/);
+  });
+
+  test('refuses alarm rollback when the default alarms are turned off and none is given', () => {
+    const { stack, asg, vpc, listener } = fixture();
+    expect(() => new ServerDeployment(stack, 'D', { autoScalingGroups: [asg], loadBalancing: { vpc, listener }, defaultAlarms: false, rollbackOnAlarm: true }))
+      .toThrow(/rollbackOnAlarm needs at least one alarm/);
+  });
+
+  test.each([[-1], [101]])('refuses a minimum-healthy-hosts percentage of %d', (value) => {
+    const { stack, asg } = fixture();
+    expect(() => new ServerDeployment(stack, 'D', { autoScalingGroups: [asg], minimumHealthyHostsPercentage: value }))
+      .toThrow(new RegExp(`minimumHealthyHostsPercentage must be between 0 and 100, got ${value}`));
+  });
+
+  test('refuses a blue instance termination wait over 2880 minutes', () => {
+    const { stack, asg, vpc, listener } = fixture();
+    expect(() => new ServerDeployment(stack, 'D', { autoScalingGroups: [asg], loadBalancing: { vpc, listener }, blueGreen: { terminationWait: Duration.hours(49) } }))
+      .toThrow(/blueGreen.terminationWait must be a whole number of minutes between 0 and 2880, got 2940/);
+  });
+
+  test('refuses a deployment group with nothing to deploy to, and lists every problem', () => {
+    const { stack } = fixture();
+    expect(() => new ServerDeployment(stack, 'D', { minimumHealthyHostsPercentage: 150, deploymentConfig: codedeploy.ServerDeploymentConfig.ALL_AT_ONCE }))
+      .toThrow(/\(3 problems\)[\s\S]*no instances to deploy to[\s\S]*between 0 and 100[\s\S]*not both/);
+  });
+});
