@@ -533,16 +533,15 @@ export class ReleasePipeline extends Construct {
     const readWrite = 'CodePipeline stores and reads artifacts under generated object keys, so the pipeline\'s roles get the object actions of its artifact buckets, as the CodePipeline and CodeBuild constructs grant them, and no other bucket.';
     const keyReason = 'Artifacts are encrypted with the artifact bucket\'s key under generated data keys, so the roles need the key\'s data-key and re-encrypt actions on that one key.';
     const revisionReason = 'The CodeDeploy agent on each instance downloads revisions from the pipeline\'s artifact bucket under generated object keys, so the instance role reads the objects of that one bucket, as the CodeDeploy action grants it.';
-    const targets: Array<[iam.PolicyDocument, IConstruct, string]> = [this.role, ...actionRoles, buildRole]
-      .map((r) => [r.grantsPolicy.document, r.grantsPolicy.node.defaultChild!, readWrite]);
+    const targets: Array<[iam.PolicyDocument, IConstruct, string, iam.PolicyStatement[]]> = [this.role, ...actionRoles, buildRole]
+      .map((r) => [r.grantsPolicy.document, r.grantsPolicy.node.defaultChild!, readWrite, r.grantedStatements]);
     for (const role of props.serverDeployment?.instanceRoles ?? []) {
       const policy = role instanceof ServiceRole ? role.grantsPolicy : role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
-      if (policy) targets.push([policy.document, policy.node.defaultChild!, revisionReason]);
+      const statements = role instanceof ServiceRole ? role.grantedStatements : [];
+      if (policy) targets.push([policy.document, policy.node.defaultChild!, revisionReason, statements]);
     }
-    for (const [document, resource, reason] of targets) {
+    for (const [document, resource, reason, statements] of targets) {
       if (remoteAliases.length > 0) {
-        // PolicyDocument keeps its statements private; they are still mutable until synthesis.
-        const statements = (document as unknown as { statements: iam.PolicyStatement[] }).statements ?? [];
         const wide = statements.filter((st) => st.resources.includes('*') && st.actions.every((a) => a.startsWith('kms:')));
         for (const st of wide) st.addCondition('ForAnyValue:StringEquals', { 'kms:ResourceAliases': remoteAliases });
         if (wide.length > 0) acknowledge(resource, 'AwsSolutions-IAM5[Resource::*]', remoteKeyReason);

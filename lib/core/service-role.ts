@@ -19,8 +19,20 @@ export class ServiceRole extends iam.Role {
     });
   }
 
+  private readonly added: iam.PolicyStatement[] = [];
+
+  /**
+   * The statements granted to this role so far, as the objects themselves: until synthesis a
+   * construct may still narrow one (`addCondition`), for example a grant that an L2 construct
+   * could only make on `Resource: "*"`.
+   */
+  public get grantedStatements(): iam.PolicyStatement[] {
+    return [...this.added];
+  }
+
   /** Adds the statement to the role's managed policy. */
   public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    this.added.push(statement);
     this.grantsPolicy.addStatements(statement);
     return { statementAdded: true, policyDependable: this.grantsPolicy };
   }
