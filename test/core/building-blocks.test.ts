@@ -6,7 +6,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
-  EncryptedLogGroup, HandlerFunction, NotificationTopic, SecureBucket, SecureBucketEncryption, ServiceRole, handlerCode, transpileHandler,
+  EncryptedLogGroup, LoggedStateMachine, HandlerFunction, NotificationTopic, SecureBucket, SecureBucketEncryption, ServiceRole, handlerCode, transpileHandler,
 } from '../../lib/core';
 import { ConstructPropsError, PropsCheck } from '../../lib/core/validation';
 import { acknowledge, acknowledgeWildcardResource } from '../../lib/core/acknowledge';
@@ -239,5 +239,31 @@ describe('PropsCheck', () => {
 describe('acknowledge', () => {
   test('refuses a reason too short to explain anything', () => {
     expect(() => acknowledge(new s3.Bucket(new Stack(), 'B'), 'AwsSolutions-S1', 'not needed')).toThrow(/needs a reason a reviewer can accept/);
+  });
+});
+
+describe('LoggedStateMachine', () => {
+  test('logs every execution to an encrypted log group, traces, times out, and runs with a managed-policy role; EventBridge starts it through a role of its own', () => {
+    const stack = checkedStack();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sfn = require('aws-cdk-lib/aws-stepfunctions') as typeof import('aws-cdk-lib/aws-stepfunctions');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const events = require('aws-cdk-lib/aws-events') as typeof import('aws-cdk-lib/aws-events');
+    const machine = new LoggedStateMachine(stack, 'Flow', { definition: new sfn.Pass(stack, 'Nothing'), description: 'test flow' });
+    new events.Rule(stack, 'Rule', { eventPattern: { source: ['aws.health'] }, targets: [machine.eventTarget()] });
+    const t = template(stack);
+    t.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [Match.anyValue()] },
+      DefinitionString: Match.stringLikeRegexp('"TimeoutSeconds":1800'),
+    });
+    t.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: Match.anyValue() });
+    t.resourceCountIs('AWS::IAM::Policy', 0);
+    t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: [Match.objectLike({ Action: 'states:StartExecution', Resource: { Ref: Match.stringLikeRegexp('^FlowStateMachine') } })] },
+    });
+    t.hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FlowEventsRole'), 'Arn'] } })] });
+    expect(machine.eventTarget()).toBeDefined();
+    expect(machine.node.findAll().filter((c) => c.node.id === 'EventsRole')).toHaveLength(1);
   });
 });

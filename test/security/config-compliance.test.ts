@@ -1,7 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { ComplianceRule, ConfigCompliance, ConfigDelegatedAdmin } from '../../lib';
+import { ComplianceRule, ConfigCompliance, ConfigDelegatedAdmin, ConfigDeliveryBucket } from '../../lib';
 import { exampleConfig } from '../../examples/config';
 import { addConfigComplianceExamples, ConfigComplianceExamples } from '../../examples/security/config-compliance';
 import { checkedApp, synthWithChecks } from '../support/app';
@@ -169,5 +169,47 @@ describe('SEC-2 sandbox mode', () => {
       const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { DeletionPolicy?: string }>;
       expect(Object.entries(resources).filter(([, r]) => r.DeletionPolicy === 'Retain').map(([id]) => `${stack.stackName}/${id}`)).toEqual([]);
     }
+  });
+});
+
+describe('SEC-2 ConfigDeliveryBucket', () => {
+  test('for an organization, admits the Config roles of member accounts under AWSLogs/<account>/Config/ only, and the key only through S3', () => {
+    const app = checkedApp();
+    const stack = new Stack(app, 'LogArchive', { env: { account: '333333333333', region: 'eu-west-1' } });
+    new ConfigDeliveryBucket(stack, 'Central', { organizationId: 'o-a1b2c3d4e5', bucketName: 'config-central-333333333333-eu-west-1' });
+    synthWithChecks(app);
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::S3::Bucket', { BucketName: 'config-central-333333333333-eu-west-1', VersioningConfiguration: { Status: 'Enabled' } });
+    t.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([
+        Match.objectLike({ Sid: 'OrganizationConfigBucketCheck', Action: ['s3:GetBucketAcl', 's3:ListBucket'], Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } } }),
+        Match.objectLike({
+          Sid: 'OrganizationConfigDelivery', Action: 's3:PutObject',
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^CentralBucket'), 'Arn'] }, '/AWSLogs/*/Config/*']] },
+        }),
+      ]) },
+    });
+    t.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({
+        Sid: 'OrganizationConfigDelivery',
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5', 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
+      })]) },
+    });
+  });
+
+  test('without an organization, the bucket policy admits nobody beyond the TLS-only defaults', () => {
+    const app = checkedApp();
+    const stack = new Stack(app, 'Sec', { env: { account: SECURITY, region: 'eu-west-1' } });
+    new ConfigDeliveryBucket(stack, 'Own');
+    synthWithChecks(app);
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::S3::BucketPolicy'))
+      .flatMap((r) => (r as { Properties: { PolicyDocument: { Statement: { Effect: string }[] } } }).Properties.PolicyDocument.Statement);
+    expect(statements.filter((st) => st.Effect === 'Allow' && JSON.stringify(st).includes('PrincipalOrgID'))).toEqual([]);
+  });
+
+  test('refuses an organization id that is not one', () => {
+    const stack = new Stack(checkedApp(), 'Sec', { env: { account: SECURITY, region: 'eu-west-1' } });
+    expect(() => new ConfigDeliveryBucket(stack, 'Central', { organizationId: 'my-org' }))
+      .toThrow(/^Sec\/Central: invalid ConfigDeliveryBucket props \(1 problem\):\n {2}- organizationId must look like o-a1b2c3d4e5, got "my-org"/);
   });
 });
