@@ -19,12 +19,12 @@
  * fails in Source (the branch does not exist yet) and never reaches Deploy, so only the run of the
  * commit below can make Deploy succeed.
  *
- * Run it on a fresh deployment (integ-runner or `cdk deploy` then `cdk destroy`): redeploying the
+ * Run it on a fresh deployment (`npm run integ`, which deploys then destroys): redeploying the
  * assertions over a repository that already has a commit fails, because PutFile on an existing
  * branch needs the parent commit id. The repository and the waiter's state machine have fixed
  * names, so two runs cannot share an account and region at the same time.
  *
- * Snapshots are synthesized with integ-runner's placeholder account and region, so they do not
+ * Snapshots are synthesized (`npm run integ:synth`) with integ-runner's placeholder account and region, so they do not
  * depend on who runs them.
  */
 import { AwsApiCall, ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';

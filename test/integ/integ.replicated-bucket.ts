@@ -8,9 +8,9 @@
  * bucket in another region, so the object is written by an API call in a stack in the source
  * region, and the assertion stack (where integ-tests checks the result) is in the replica region.
  *
- * Regions: the source region is the one integ-runner deploys to (--parallel-regions), the replica
+ * Regions: the source region is the one `npm run integ` deploys to (the credentials' region), the replica
  * region INTEG_REPLICA_REGION or us-east-1 (us-west-2 when the source is us-east-1). Snapshots
- * are synthesized with integ-runner's placeholder account and region, so they do not depend on
+ * are synthesized (`npm run integ:synth`) with integ-runner's placeholder account and region, so they do not depend on
  * who runs them.
  */
 import { AwsApiCall, ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
