@@ -42,7 +42,7 @@ export interface CodeGuruIntegrationProps {
 
   /**
    * Where anomaly notifications go. A topic passed in must let CodeGuru Profiler's service-linked
-   * role (`AWSServiceRoleForCodeGuru-Profiler`) use its key.
+   * role (`AWSServiceRoleForCodeGuruProfiler`) use its key.
    * @default - a new KMS-encrypted {@link NotificationTopic}
    */
   readonly notificationTopic?: sns.ITopic;
@@ -107,7 +107,9 @@ export class CodeGuruIntegration extends Construct {
       });
       // CodeGuru Profiler publishes as its service-linked role, which may not exist yet when the
       // key is created: naming it as the principal would fail, so the statement matches it by ARN.
-      const serviceLinkedRole = `arn:${stack.partition}:iam::${stack.account}:role/aws-service-role/codeguru-profiler.amazonaws.com/AWSServiceRoleForCodeGuru-Profiler`;
+      // The role is `AWSServiceRoleForCodeGuruProfiler`; `AWSServiceRoleForCodeGuru-Profiler` (with
+      // a hyphen) is the name of the AWS managed policy attached to it, not of the role.
+      const serviceLinkedRole = `arn:${stack.partition}:iam::${stack.account}:role/aws-service-role/codeguru-profiler.amazonaws.com/AWSServiceRoleForCodeGuruProfiler`;
       topic.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
         sid: 'AllowCodeGuruProfilerNotifications',
         principals: [new iam.AnyPrincipal()],

@@ -47,10 +47,18 @@ describe('CICD-8 CodeGuruIntegration', () => {
         Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
         Condition: {
           StringEquals: { 'aws:PrincipalAccount': WORKLOAD, 'kms:ViaService': 'sns.eu-west-1.amazonaws.com' },
-          ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${WORKLOAD}:role/aws-service-role/codeguru-profiler.amazonaws.com/AWSServiceRoleForCodeGuru-Profiler` },
+          ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${WORKLOAD}:role/aws-service-role/codeguru-profiler.amazonaws.com/AWSServiceRoleForCodeGuruProfiler` },
         },
       })]) },
     });
+  });
+
+  test('the key policy names the service-linked role (AWSServiceRoleForCodeGuruProfiler), not its managed policy', () => {
+    // The role is AWSServiceRoleForCodeGuruProfiler; AWSServiceRoleForCodeGuru-Profiler is the
+    // AWS managed policy attached to it. A condition on the policy's name never matches a caller.
+    const text = JSON.stringify(t.toJSON());
+    expect(text).toContain('role/aws-service-role/codeguru-profiler.amazonaws.com/AWSServiceRoleForCodeGuruProfiler"');
+    expect(text).not.toContain('AWSServiceRoleForCodeGuru-Profiler');
   });
 
   test('no CodeGuru Reviewer association unless asked for', () => {
