@@ -29,6 +29,10 @@ import { PropsCheck } from '../core/validation';
 /** A platform version that exists (Elastic Beanstalk Node.js platform history, March 2026). */
 const DEFAULT_SOLUTION_STACK = '64bit Amazon Linux 2023 v6.10.0 running Node.js 20';
 
+/** The evaluation time Elastic Beanstalk accepts for traffic splitting, in minutes. */
+const MIN_EVALUATION_MINUTES = 3;
+const MAX_EVALUATION_MINUTES = 600;
+
 /** Whether an environment has a load balancer and an Auto Scaling group, or one instance. */
 export enum BeanstalkEnvironmentType {
   /** An application load balancer in front of an Auto Scaling group. */
@@ -68,7 +72,8 @@ export interface BeanstalkTrafficSplittingOptions {
    */
   readonly newVersionPercent?: number;
   /**
-   * How long, in whole minutes, the new version is evaluated before all traffic moves to it.
+   * How long, in whole minutes (3-600, as Elastic Beanstalk accepts), the new version is
+   * evaluated before all traffic moves to it.
    * @default 5
    */
   readonly evaluationTimeMinutes?: number;
@@ -130,8 +135,10 @@ export class BeanstalkDeploymentPolicy {
     };
     percent('batch size', this.batchSizePercent);
     percent('traffic split newVersionPercent', this.newVersionPercent);
-    if (this.evaluationTimeMinutes !== undefined && (!Number.isInteger(this.evaluationTimeMinutes) || this.evaluationTimeMinutes < 1)) {
-      problems.push(`traffic split evaluation time must be a whole number of minutes, at least 1, got ${this.evaluationTimeMinutes}`);
+    // aws:elasticbeanstalk:trafficsplitting EvaluationTime: valid values 3 to 600 (minutes).
+    const evaluation = this.evaluationTimeMinutes;
+    if (evaluation !== undefined && (!Number.isInteger(evaluation) || evaluation < MIN_EVALUATION_MINUTES || evaluation > MAX_EVALUATION_MINUTES)) {
+      problems.push(`traffic split evaluation time must be a whole number of minutes between ${MIN_EVALUATION_MINUTES} and ${MAX_EVALUATION_MINUTES}, got ${evaluation}`);
     }
     if (environmentType === BeanstalkEnvironmentType.SINGLE_INSTANCE) {
       if (this.type === BeanstalkDeploymentPolicyType.TRAFFIC_SPLITTING) {

@@ -182,7 +182,21 @@ describe('CICD-7 BeanstalkEnvironment refusals', () => {
     const { stack, vpc } = vpcStack();
     expect(() => new BeanstalkEnvironment(stack, 'Env', {
       vpc, deploymentPolicy: BeanstalkDeploymentPolicy.trafficSplitting({ newVersionPercent: 0, evaluationTimeMinutes: 0 }),
-    })).toThrow(/\(2 problems\)[\s\S]*newVersionPercent must be a whole percentage between 1 and 100, got 0[\s\S]*evaluation time must be a whole number of minutes, at least 1, got 0/);
+    })).toThrow(/\(2 problems\)[\s\S]*newVersionPercent must be a whole percentage between 1 and 100, got 0[\s\S]*evaluation time must be a whole number of minutes between 3 and 600, got 0/);
+  });
+
+  test.each([2, 601, 4.5])('refuses a traffic split evaluation time of %p minutes (Elastic Beanstalk accepts 3-600)', (evaluationTimeMinutes) => {
+    const { stack, vpc } = vpcStack();
+    expect(() => new BeanstalkEnvironment(stack, 'Env', {
+      vpc, deploymentPolicy: BeanstalkDeploymentPolicy.trafficSplitting({ evaluationTimeMinutes }),
+    })).toThrow(new RegExp(`\\(1 problem\\):\\n {2}- traffic split evaluation time must be a whole number of minutes between 3 and 600, got ${String(evaluationTimeMinutes).replace('.', '\\.')}`));
+  });
+
+  test.each([3, 600])('accepts a traffic split evaluation time of %p minutes', (evaluationTimeMinutes) => {
+    const { stack, vpc } = vpcStack();
+    expect(() => new BeanstalkEnvironment(stack, 'Env', {
+      vpc, deploymentPolicy: BeanstalkDeploymentPolicy.trafficSplitting({ evaluationTimeMinutes }),
+    })).not.toThrow();
   });
 
   test('refuses rolling deployments in a single-instance environment', () => {
