@@ -128,6 +128,9 @@ export class TrafficShift {
   }
 }
 
+/** Lambda's timeout for a function that sets none, in seconds. */
+const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
+
 /** The predefined CodeDeploy Lambda configurations, by {@link TrafficShift} key. */
 const LAMBDA_PREDEFINED: Record<string, codedeploy.ILambdaDeploymentConfig> = {
   'ALL_AT_ONCE': codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE,
@@ -185,7 +188,8 @@ export interface LambdaCanaryReleaseProps {
 
   /**
    * Alarm when the 99th percentile duration of the alias exceeds this for three minutes in a row.
-   * @default - 80 % of the function's timeout for a `lambda.Function`, else 3 seconds
+   * @default - 80 % of the function's timeout for a `lambda.Function` (of Lambda's default 3 s
+   * timeout when it sets none), else 3 seconds
    */
   readonly durationThreshold?: Duration;
 
@@ -286,7 +290,10 @@ export class LambdaCanaryRelease extends Construct {
     });
 
     this.alarmTopic = props.alarmTopic ?? new NotificationTopic(this, 'Alarms', { displayName: `Release alarms of ${this.node.path}`, sandbox }).topic;
-    const defaultDuration = ownFunction?.timeout ? Duration.millis(ownFunction.timeout.toMilliseconds() * 0.8) : Duration.seconds(3);
+    // A lambda.Function without a timeout runs with Lambda's default of 3 seconds: 80 % of that,
+    // since a p99 duration can never exceed the timeout and an alarm at the timeout never fires.
+    const ownTimeout = ownFunction ? (ownFunction.timeout ?? Duration.seconds(LAMBDA_DEFAULT_TIMEOUT_SECONDS)) : undefined;
+    const defaultDuration = ownTimeout ? Duration.millis(ownTimeout.toMilliseconds() * 0.8) : Duration.seconds(3);
     const what = `${this.node.path} (alias ${this.alias.aliasName})`;
     this.errorsAlarm = this.alias.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }).createAlarm(this, 'ErrorsAlarm', {
       alarmDescription: `The new version of ${what} returns errors; CodeDeploy rolls the deployment back.`,

@@ -139,6 +139,15 @@ describe('CICD-5 LambdaCanaryRelease refusals', () => {
       .toThrow(new RegExp(`^S/Release: invalid LambdaCanaryRelease props \\(1 problem\\):\\n {2}- traffic percentage must be a whole number between 1 and 99, got ${percentage}`.replace('.', '\\.')));
   });
 
+  test('the duration alarm of a function without a timeout is 80 % of Lambda\'s 3 s default, so it can fire', () => {
+    const stack = new Stack(new App(), 'S', { env: ENV });
+    const fn = new lambda.Function(stack, 'Fn', {
+      runtime: lambda.Runtime.NODEJS_LATEST, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => 1;'),
+    });
+    new LambdaCanaryRelease(stack, 'Release', { function: fn });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Duration', ExtendedStatistic: 'p99', Threshold: 2400 });
+  });
+
   test('refuses an interval of 0', () => {
     const { stack, fn } = functionStack();
     expect(() => new LambdaCanaryRelease(stack, 'Release', { function: fn, trafficShift: TrafficShift.linear(10, Duration.minutes(0)) }))
