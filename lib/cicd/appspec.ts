@@ -121,8 +121,10 @@ export interface AppSpecScript {
   /** The path of the script in the revision. */
   readonly location: string;
   /**
-   * How long the script may run before the deployment fails; at most 3600 seconds.
-   * @default Duration.seconds(3600)
+   * How long the script may run before the deployment fails. CodeDeploy allows 3600 seconds for
+   * all the scripts of one lifecycle event together, so the timeouts set on the scripts of one
+   * hook must add up to at most 3600 seconds.
+   * @default - CodeDeploy's default, 3600 seconds (written out when the script is alone in its hook)
    */
   readonly timeout?: Duration;
   /**
@@ -251,9 +253,11 @@ export class AppSpec {
       if (!p.object) problems.push(`permissions[${i}] needs an object`);
       if (p.mode !== undefined && !/^[0-7]{3,4}$/.test(p.mode)) problems.push(`permissions[${i}].mode must be three or four octal digits, got "${p.mode}"`);
     });
-    for (const hook of props.hooks ?? []) problems.push(...this.checkHook(hook.hook, hook.scripts));
+    for (const hook of props.hooks ?? []) {
+      problems.push(...this.checkHook(hook.hook, hook.scripts));
+      this.store(hook.hook, hook.scripts ?? []);
+    }
     throwIfProblems(problems);
-    for (const hook of props.hooks ?? []) this.store(hook.hook, hook.scripts);
   }
 
   /**
@@ -306,7 +310,11 @@ export class AppSpec {
         lines.push(`  ${name}:`);
         for (const s of this.hooks.get(name as DeploymentHook)!) {
           lines.push(`    - location: ${scalar(s.location)}`);
-          lines.push(`      timeout: ${s.timeout ? s.timeout.toSeconds() : MAX_SCRIPT_TIMEOUT_SECONDS}`);
+          // A script alone in its hook gets the default written out; next to other scripts it is
+          // left to CodeDeploy, so the timeouts written for one event never add up past its limit.
+          const scripts = this.hooks.get(name as DeploymentHook)!;
+          if (s.timeout) lines.push(`      timeout: ${s.timeout.toSeconds()}`);
+          else if (scripts.length === 1) lines.push(`      timeout: ${MAX_SCRIPT_TIMEOUT_SECONDS}`);
           if (s.runas !== undefined) lines.push(`      runas: ${scalar(s.runas)}`);
         }
       }
@@ -353,6 +361,11 @@ export class AppSpec {
         problems.push(`${name} script ${s.location} sets runas: CodeDeploy supports runas only on Linux instances`);
       }
     });
+    const total = [...(this.hooks.get(hook) ?? []), ...(scripts ?? [])]
+      .reduce((sum, s) => sum + (s.timeout ? s.timeout.toSeconds() : 0), 0);
+    if (total > MAX_SCRIPT_TIMEOUT_SECONDS) {
+      problems.push(`${name} scripts have timeouts that add up to ${total} s: CodeDeploy allows ${MAX_SCRIPT_TIMEOUT_SECONDS} s for all the scripts of one lifecycle event`);
+    }
     return problems;
   }
 

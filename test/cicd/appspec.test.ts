@@ -110,6 +110,27 @@ describe('CICD-4 AppSpec builder', () => {
         .toThrow(/BeforeAllowTraffic does not run in an in-place deployment without a load balancer: traffic hooks need a load balancer/);
     });
 
+    test('refuses scripts of one lifecycle event whose timeouts add up to more than 3600 seconds, also across addHook calls', () => {
+      expect(() => new AppSpec({ hooks: [{ hook: DeploymentHook.BEFORE_INSTALL, scripts: [
+        { location: 'a.sh', timeout: Duration.minutes(40) }, { location: 'b.sh', timeout: Duration.minutes(30) },
+      ] }] })).toThrow(/BeforeInstall scripts have timeouts that add up to 4200 s: CodeDeploy allows 3600 s for all the scripts of one lifecycle event/);
+      const appSpec = new AppSpec({ hooks: [{ hook: DeploymentHook.AFTER_INSTALL, scripts: [{ location: 'a.sh', timeout: Duration.minutes(50) }] }] });
+      expect(() => appSpec.addHook(DeploymentHook.AFTER_INSTALL, { location: 'b.sh', timeout: Duration.minutes(20) }))
+        .toThrow(/AfterInstall scripts have timeouts that add up to 4200 s/);
+    });
+
+    test('several scripts in one event: a script without a timeout is left to CodeDeploy, so the written timeouts stay within 3600 s', () => {
+      const appSpec = new AppSpec({ hooks: [{ hook: DeploymentHook.BEFORE_INSTALL, scripts: [
+        { location: 'unzip-resources.sh' }, { location: 'unzip-data.sh', timeout: Duration.minutes(10) },
+      ] }] });
+      expect(appSpec.toYaml()).toContain([
+        '  BeforeInstall:',
+        '    - location: unzip-resources.sh',
+        '    - location: unzip-data.sh',
+        '      timeout: 600',
+      ].join('\n'));
+    });
+
     test('refuses a script timeout over 3600 seconds', () => {
       expect(() => new AppSpec({ hooks: [{ hook: DeploymentHook.VALIDATE_SERVICE, scripts: [{ location: 'v.sh', timeout: Duration.seconds(3601) }] }] }))
         .toThrow(/ValidateService script v.sh has a timeout of 3601 s: CodeDeploy allows 1 to 3600 s per script/);
