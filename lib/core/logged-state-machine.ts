@@ -2,9 +2,10 @@ import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { acknowledge } from './acknowledge';
+import { acknowledge, acknowledgeWildcardAction } from './acknowledge';
 import { EncryptedLogGroup } from './log-group';
 import { isSandbox } from './sandbox';
 import { ServiceRole } from './service-role';
@@ -61,6 +62,18 @@ export class LoggedStateMachine extends Construct {
     const policy = this.role.grantsPolicy.node.defaultChild!;
     acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]',
       'Step Functions log delivery (logs:CreateLogDelivery and related) and X-Ray (xray:PutTraceSegments and related) have no resource-level permissions, so these statements must name every resource.');
+  }
+
+  /**
+   * Lets the workflow publish to `topic` from `SnsPublish` tasks. The task itself grants only
+   * `sns:Publish`; a topic encrypted with a customer managed key (every `NotificationTopic`)
+   * also needs `kms:GenerateDataKey*` and `kms:Decrypt` on that key, or SNS refuses the message.
+   */
+  public grantPublish(topic: sns.ITopic): iam.Grant {
+    const grant = topic.grantPublish(this.role);
+    acknowledgeWildcardAction(this.role.grantsPolicy.node.defaultChild!, 'kms:GenerateDataKey*',
+      'SNS needs a data key of the notification topic\'s own KMS key to encrypt each published message; the GenerateDataKey variants are granted on that one key only.');
+    return grant;
   }
 
   /**

@@ -394,6 +394,7 @@ export class AccountBaseline extends Construct {
       timeout: Duration.hours(2),
       sandbox,
     });
+    this.stateMachine.grantPublish(this.notificationTopic);
     const policy = this.stateMachine.role.grantsPolicy.node.defaultChild!;
     for (const arn of stackSetArns) {
       acknowledgeWildcardResource(policy, arn,

@@ -151,6 +151,7 @@ export class HealthEventAutomation extends Construct {
         description: `Deactivates exposed IAM access keys and notifies (${this.node.path})`,
         sandbox,
       });
+      this.stateMachine.grantPublish(topic);
       acknowledgeWildcardResource(this.stateMachine.role.grantsPolicy.node.defaultChild!, userArns,
         'The exposed key can belong to any IAM user of the account and is known only from the event, so GetAccessKeyLastUsed and UpdateAccessKey are granted on the users of this account; the workflow only ever sets a key to Inactive.');
       this.credentialsExposedRule.addTarget(this.stateMachine.eventTarget());

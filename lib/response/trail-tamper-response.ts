@@ -122,6 +122,7 @@ export class TrailTamperResponse extends Construct {
       description: `Turns CloudTrail logging back on and notifies (${this.node.path})`,
       sandbox,
     });
+    this.stateMachine.grantPublish(topic);
     acknowledgeWildcardResource(this.stateMachine.role.grantsPolicy.node.defaultChild!, trailArnPattern,
       'Any trail of this account and region may be the one stopped, and its name is known only from the event, so StartLogging is granted on the trails of this account and region and on nothing else.');
 

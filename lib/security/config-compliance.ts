@@ -273,7 +273,8 @@ export class ConfigCompliance extends Construct {
       s3KmsKeyArn: deliveryKey?.keyArn,
       configSnapshotDeliveryProperties: { deliveryFrequency: 'TwentyFour_Hours' },
     });
-    this.deliveryChannel.node.addDependency(this.recorderRole);
+    // PutDeliveryChannel refuses to run before a configuration recorder exists.
+    this.deliveryChannel.node.addDependency(this.recorderRole, this.recorder);
 
     this.rules = {};
     for (const rule of selected) {

@@ -189,7 +189,8 @@ function memberRecorderTemplate(members: ConfigMemberRecorders): object {
       },
       DeliveryChannel: {
         Type: 'AWS::Config::DeliveryChannel',
-        DependsOn: ['DeliveryPolicy'],
+        // PutDeliveryChannel refuses to run before a configuration recorder exists.
+        DependsOn: ['DeliveryPolicy', 'Recorder'],
         Properties: {
           S3BucketName: members.deliveryBucketName,
           ConfigSnapshotDeliveryProperties: { DeliveryFrequency: 'TwentyFour_Hours' },

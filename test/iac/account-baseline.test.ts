@@ -117,6 +117,17 @@ describe('IAC-7 AccountBaseline', () => {
     });
   });
 
+  test('the workflow may use the notification topic key, so its SnsPublish tasks reach the encrypted topic', () => {
+    // SnsPublish grants only sns:Publish; without the key, SNS refuses every message to the encrypted topic.
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^BaselineDeployRole') }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^BaselineNotificationsKey'), 'Arn'] },
+      })]) },
+    });
+  });
+
   test('snapshot of Iac7-Management-AccountBaseline', () => {
     expect(template.toJSON()).toMatchSnapshot();
   });

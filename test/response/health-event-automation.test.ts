@@ -53,6 +53,17 @@ describe('RSP-1 HealthEventAutomation', () => {
     });
   });
 
+  test('the workflow may use the notification topic key, so its SnsPublish tasks reach the encrypted topic', () => {
+    // SnsPublish grants only sns:Publish; without the key, SNS refuses every message to the encrypted topic.
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^HealthEventsDeactivateExposedKeysRole') }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SecurityNotificationsKey'), 'Arn'] },
+      })]) },
+    });
+  });
+
   test('scheduled changes (maintenance, instance retirement) are notified as a sentence a person can read', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: ['aws.health'], 'detail-type': ['AWS Health Event'], detail: { eventTypeCategory: ['scheduledChange'] } },

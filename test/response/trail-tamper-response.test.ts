@@ -55,6 +55,17 @@ describe('RSP-2 TrailTamperResponse', () => {
     template.resourceCountIs('AWS::Lambda::Function', 0);
   });
 
+  test('the workflow may use the notification topic key, so its SnsPublish tasks reach the encrypted topic', () => {
+    // SnsPublish grants only sns:Publish; without the key, SNS refuses every message to the encrypted topic.
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^TrailTamperResponseRole') }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SecurityNotificationsKey'), 'Arn'] },
+      })]) },
+    });
+  });
+
   test('cloudtrail-enabled runs as a periodic Config rule, and non-compliance notifies', () => {
     template.hasResourceProperties('AWS::Config::ConfigRule', {
       Source: { Owner: 'AWS', SourceIdentifier: 'CLOUD_TRAIL_ENABLED' },

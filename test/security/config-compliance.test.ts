@@ -30,6 +30,15 @@ describe('SEC-2 ConfigCompliance', () => {
     });
   });
 
+  test('the delivery channel is created after the recorder (PutDeliveryChannel needs one), here and in member accounts', () => {
+    const recorderId = Object.keys(admin.findResources('AWS::Config::ConfigurationRecorder'))[0];
+    const channel = Object.values(admin.findResources('AWS::Config::DeliveryChannel'))[0] as { DependsOn?: string[] };
+    expect(channel.DependsOn).toEqual(expect.arrayContaining([recorderId]));
+    const set = Object.values(management.findResources('AWS::CloudFormation::StackSet'))[0] as { Properties: { TemplateBody: string } };
+    const body = JSON.parse(set.Properties.TemplateBody);
+    expect(body.Resources.DeliveryChannel.DependsOn).toEqual(expect.arrayContaining(['Recorder']));
+  });
+
   test('the managed rules use their Config identifiers, not their names', () => {
     const expected: [string, string][] = [
       ['ec2-volume-inuse-check', 'EC2_VOLUME_INUSE_CHECK'],
