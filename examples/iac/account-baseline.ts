@@ -40,8 +40,25 @@ export class AccountBaselineStack extends Stack {
       stackSetName: 'member-baseline',
       regions: props.regions,
       organizationalUnitIds: [props.workloadsOuId],
-      guardrailTargetIds: [props.rootId],
+      // The workload OU, not the root: an SCP on the root would also bind the security and log
+      // archive accounts, whose deployment and custom-resource roles manage GuardDuty, Config
+      // and trails (SEC-1, SEC-2, OBS-2).
+      guardrailTargetIds: [props.workloadsOuId],
       serviceControlPolicies: [{
+        // On the root, so it is inherited by every OU and account: leaving the organization
+        // would take an account out of every guardrail at once.
+        name: 'deny-leave-organization',
+        description: 'No account leaves the organization',
+        targetIds: [props.rootId],
+        document: new iam.PolicyDocument({
+          statements: [new iam.PolicyStatement({
+            sid: 'DenyLeaveOrganization',
+            effect: iam.Effect.DENY,
+            actions: ['organizations:LeaveOrganization'],
+            resources: ['*'],
+          })],
+        }),
+      }, {
         name: 'deny-unapproved-regions-for-workloads',
         description: 'Workload accounts run only in the approved regions (global services excepted)',
         targetIds: [props.workloadsOuId],

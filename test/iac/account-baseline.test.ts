@@ -85,8 +85,14 @@ describe('IAC-7 AccountBaseline', () => {
     expect(stacks.memberBaseline.templateOptions.description).toMatch(/RSP-1.*RSP-2/);
   });
 
-  test('the guardrail SCP on the root denies leaving the organization and disabling CloudTrail, GuardDuty and Config', () => {
-    expect(guardrail.Properties.TargetIds).toEqual(['r-ab12']);
+  test('the guardrail SCP on the workload OU denies leaving the organization and disabling CloudTrail, GuardDuty and Config; leaving is also denied on the root, for every account', () => {
+    // Not on the root: there it would also bind the security and log archive accounts, whose
+    // deployment roles administer GuardDuty, Config and trails.
+    expect(guardrail.Properties.TargetIds).toEqual(['ou-a1b2-c3d4e5f6']);
+    template.hasResourceProperties('AWS::Organizations::Policy', {
+      Type: 'SERVICE_CONTROL_POLICY', Name: 'deny-leave-organization', TargetIds: ['r-ab12'],
+      Content: { Statement: [Match.objectLike({ Effect: 'Deny', Action: 'organizations:LeaveOrganization' })] },
+    });
     const bySid = Object.fromEntries(guardrail.Properties.Content.Statement.map((s) => [s.Sid, s]));
     expect(bySid.DenyLeaveOrganization.Action).toBe('organizations:LeaveOrganization');
     expect(bySid.DenyLeaveOrganization.Condition).toBeUndefined();
