@@ -21,7 +21,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledge } from '../core/acknowledge';
 import { createEncryptionKey } from '../core/encryption-key';
@@ -31,7 +30,8 @@ import { NotificationTopic } from '../core/notification-topic';
 import { isSandbox } from '../core/sandbox';
 import { ServiceRole } from '../core/service-role';
 import { PropsCheck } from '../core/validation';
-import { acknowledgeProjectGrants, acknowledgeProviderFramework } from './cicd-acknowledgements';
+import { acknowledgeProjectGrants } from './cicd-acknowledgements';
+import { createCustomResourceProvider } from '../core/custom-resource-provider';
 
 /**
  * Props for {@link PullRequestChecks}.
@@ -362,16 +362,7 @@ export class PullRequestChecks extends Construct {
     acknowledge(handler.role.grantsPolicy.node.defaultChild!, 'AwsSolutions-IAM5[Resource::*]',
       'CodeCommit approval rule template actions (Create, UpdateContent, UpdateDescription, Delete ApprovalRuleTemplate) have no resource-level permissions, so they must name every resource; associations are limited to this repository.');
 
-    const frameworkRole = new ServiceRole(this, 'ProviderRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Custom resource provider framework of ${this.node.path}`,
-    });
-    const provider = new cr.Provider(this, 'ApprovalRuleTemplateProvider', {
-      onEventHandler: handler.function,
-      frameworkOnEventRole: frameworkRole,
-      logGroup: new EncryptedLogGroup(this, 'ProviderLogs', { sandbox }).logGroup,
-    });
-    acknowledgeProviderFramework(provider, frameworkRole, handler.function);
+    const provider = createCustomResourceProvider(this, 'ApprovalRuleTemplateProvider', handler, sandbox);
     this.approvalRuleTemplate = new CustomResource(this, 'ApprovalRuleTemplate', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::CodeCommitApprovalRuleTemplate',

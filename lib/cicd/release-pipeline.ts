@@ -12,7 +12,7 @@
  * change goes to an SNS topic through EventBridge. A custom action type can be registered for a
  * job worker.
  */
-import { ArnFormat, Duration, PhysicalName, Stack, Token } from 'aws-cdk-lib';
+import { Duration, PhysicalName, Stack, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
@@ -30,6 +30,7 @@ import { NotificationTopic } from '../core/notification-topic';
 import { dataRemovalPolicy, isSandbox } from '../core/sandbox';
 import { SecureBucket } from '../core/secure-bucket';
 import { ServiceRole } from '../core/service-role';
+import { acknowledgeProjectGrants } from './cicd-acknowledgements';
 import { PropsCheck } from '../core/validation';
 import { AppSpec } from './appspec';
 import { ServerDeployment } from './server-deployment';
@@ -555,12 +556,8 @@ export class ReleasePipeline extends Construct {
         if (text.includes(`"${action}"`)) acknowledgeWildcardAction(resource, action, action.startsWith('kms') ? keyReason : reason);
       }
     }
-    acknowledgeWildcardResource(buildRole.grantsPolicy.node.defaultChild!, stack.formatArn({
-      service: 'codebuild', resource: 'report-group', resourceName: `${this.testProject.projectName}-*`,
-    }), 'CodeBuild names the report groups it creates for a project after the project; the statement, which the CodeBuild construct always adds, is limited to that prefix.');
-    acknowledgeWildcardResource(buildRole.grantsPolicy.node.defaultChild!, stack.formatArn({
-      service: 'logs', resource: 'log-group', resourceName: `/aws/codebuild/${this.testProject.projectName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    }), 'The CodeBuild construct always grants its default log group (named after the project); the build logs to the encrypted log group it is given, and this statement is limited to the project\'s own name.');
+    // The project's own log group and report groups, as the CodeBuild construct always grants them.
+    acknowledgeProjectGrants(this.testProject, buildRole, false);
   }
 }
 

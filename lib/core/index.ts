@@ -4,3 +4,4 @@ export * from './service-role';
 export * from './log-group';
 export * from './handler-function';
 export * from './logged-state-machine';
+export * from './custom-resource-provider';

@@ -11,13 +11,11 @@
 import * as path from 'path';
 import { CustomResource, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeWildcardResource } from '../core/acknowledge';
 import { HandlerFunction } from '../core/handler-function';
-import { EncryptedLogGroup } from '../core/log-group';
-import { ServiceRole } from '../core/service-role';
+import { createCustomResourceProvider } from '../core/custom-resource-provider';
 
 /** Options of {@link organizationAdminResource}. */
 export interface OrganizationAdminResourceOptions {
@@ -57,26 +55,7 @@ export function organizationAdminResource(scope: Construct, options: Organizatio
   acknowledge(handlerPolicy, 'AwsSolutions-IAM5[Resource::*]', options.wildcardReason);
   for (const w of options.wildcardResources ?? []) acknowledgeWildcardResource(handlerPolicy, w.resource, w.reason);
 
-  const frameworkRole = new ServiceRole(scope, 'ProviderRole', {
-    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    description: `Custom resource provider framework of ${scope.node.path}`,
-  });
-  const frameworkLogs = new EncryptedLogGroup(scope, 'ProviderLogs', { sandbox: options.sandbox }).logGroup;
-  frameworkLogs.grantWrite(frameworkRole);
-  const provider = new cr.Provider(scope, 'Provider', {
-    onEventHandler: handler.function,
-    frameworkOnEventRole: frameworkRole,
-    logGroup: frameworkLogs,
-  });
-  acknowledgeWildcardResource(frameworkRole.grantsPolicy.node.defaultChild!, `${handler.function.functionArn}:*`,
-    'The provider framework invokes the handler function and its versions; the wildcard is the version qualifier of that one function.');
-  const frameworkFunction = provider.node.findChild('framework-onEvent').node.defaultChild as lambda.CfnFunction;
-  // One deployment at a time reaches the framework; a small cap keeps a runaway loop bounded.
-  frameworkFunction.reservedConcurrentExecutions = 2;
-  acknowledge(frameworkFunction, 'NIST.800.53.R5-LambdaDLQ',
-    'CloudFormation invokes the provider framework synchronously and the framework reports every failure back to CloudFormation, which fails the deployment; a dead-letter queue only receives failed asynchronous invocations.');
-  acknowledge(frameworkFunction, 'NIST.800.53.R5-LambdaInsideVPC',
-    'The provider framework only calls the Lambda API and the pre-signed CloudFormation response URL and reaches no resource inside a VPC, so placing it in one would add NAT cost and failure modes without narrowing its access.');
+  const provider = createCustomResourceProvider(scope, 'Provider', handler, options.sandbox);
   const resource = new CustomResource(scope, 'Resource', {
     serviceToken: provider.serviceToken,
     resourceType: `Custom::${String(options.properties.Kind)}`,

@@ -6,7 +6,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
-  EncryptedLogGroup, LoggedStateMachine, HandlerFunction, NotificationTopic, SecureBucket, SecureBucketEncryption, ServiceRole, handlerCode, transpileHandler,
+  createCustomResourceProvider, EncryptedLogGroup, LoggedStateMachine, HandlerFunction, NotificationTopic, SecureBucket, SecureBucketEncryption, ServiceRole, handlerCode, transpileHandler,
 } from '../../lib/core';
 import { ConstructPropsError, PropsCheck } from '../../lib/core/validation';
 import { acknowledge, acknowledgeWildcardResource } from '../../lib/core/acknowledge';
@@ -265,5 +265,33 @@ describe('LoggedStateMachine', () => {
     t.hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FlowEventsRole'), 'Arn'] } })] });
     expect(machine.eventTarget()).toBeDefined();
     expect(machine.node.findAll().filter((c) => c.node.id === 'EventsRole')).toHaveLength(1);
+  });
+});
+
+describe('createCustomResourceProvider', () => {
+  test('the Provider framework runs with a managed-policy role, logs to an encrypted log group it may write, is capped at two executions, and passes the checks', () => {
+    const stack = checkedStack();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handler-'));
+    fs.writeFileSync(path.join(dir, 'index.ts'), 'export async function handler(): Promise<object> { return {}; }\n');
+    const handler = new HandlerFunction(stack, 'OnEvent', { handlerDir: dir, description: 'test custom resource' });
+    const provider = createCustomResourceProvider(stack, 'Provider', handler);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { CustomResource } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
+    new CustomResource(stack, 'Thing', { serviceToken: provider.serviceToken, resourceType: 'Custom::Thing' });
+    const t = template(stack);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('framework'),
+      ReservedConcurrentExecutions: 2,
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^ProviderLogs') } },
+      Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ProviderRole'), 'Arn'] },
+    });
+    t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^ProviderRole') }],
+      PolicyDocument: { Statement: Match.arrayWith([
+        Match.objectLike({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] }),
+        Match.objectLike({ Action: 'lambda:InvokeFunction' }),
+      ]) },
+    });
+    t.resourceCountIs('AWS::IAM::Policy', 0);
   });
 });
