@@ -5,10 +5,10 @@
  */
 import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { addAlarmNotification } from '../../lib';
 import { acknowledge } from '../../lib/core/acknowledge';
 import { EncryptedLogGroup } from '../../lib/core/log-group';
 import { ServiceRole } from '../../lib/core/service-role';
@@ -99,7 +99,7 @@ export class LambdaCanaryReleaseStack extends Stack {
       preTrafficHook: hook,
     });
     this.release.addAlarm(failedOrders);
-    failedOrders.addAlarmAction(new cwActions.SnsAction(this.release.alarmTopic));
+    addAlarmNotification(failedOrders, this.release.alarmTopic);
   }
 }
 

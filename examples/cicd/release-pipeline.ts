@@ -17,7 +17,6 @@ import { App, Duration, Names, PhysicalName, Stack, StackProps } from 'aws-cdk-l
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -28,6 +27,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { addAlarmNotification } from '../../lib';
 import { acknowledge } from '../../lib/core/acknowledge';
 import { createEncryptionKey } from '../../lib/core/encryption-key';
 import { EncryptedLogGroup } from '../../lib/core/log-group';
@@ -213,7 +213,7 @@ export class CodeCommitReleaseStack extends Stack {
       alarmDescription: 'The web fleet runs hot: an active deployment stops and rolls back.',
       threshold: 90, evaluationPeriods: 3, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    cpu.addAlarmAction(new cwActions.SnsAction(notifications.topic));
+    addAlarmNotification(cpu, notifications.topic);
 
     this.deployment = new ServerDeployment(this, 'WebDeployment', {
       autoScalingGroups: [fleet.autoScalingGroup],

@@ -13,7 +13,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -22,6 +21,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { addAlarmNotification } from '../core/alarm-notification';
 import { acknowledge, acknowledgeWildcardResource } from '../core/acknowledge';
 import { EncryptedLogGroup } from '../core/log-group';
 import { NotificationTopic } from '../core/notification-topic';
@@ -293,7 +293,7 @@ export class EcsBlueGreenService extends Construct {
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         }));
     }
-    for (const alarm of this.alarms) alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
+    for (const alarm of this.alarms) addAlarmNotification(alarm, this.alarmTopic);
 
     const stack = Stack.of(this);
     this.deploymentRole = new CodeDeployRole(this, 'DeploymentRole', {

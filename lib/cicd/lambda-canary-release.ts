@@ -11,12 +11,12 @@
  */
 import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { addAlarmNotification } from '../core/alarm-notification';
 import { acknowledgeWildcardResource } from '../core/acknowledge';
 import { NotificationTopic } from '../core/notification-topic';
 import { isSandbox } from '../core/sandbox';
@@ -317,7 +317,7 @@ export class LambdaCanaryRelease extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     for (const alarm of [this.errorsAlarm, this.throttlesAlarm, this.durationAlarm]) {
-      alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
+      addAlarmNotification(alarm, this.alarmTopic);
     }
 
     const stack = Stack.of(this);

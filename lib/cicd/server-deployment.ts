@@ -19,7 +19,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -28,6 +27,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { addAlarmNotification } from '../core/alarm-notification';
 import { acknowledge, acknowledgeWildcardResource } from '../core/acknowledge';
 import { NotificationTopic } from '../core/notification-topic';
 import { isSandbox } from '../core/sandbox';
@@ -314,7 +314,7 @@ export class ServerDeployment extends Construct {
         evaluationPeriods: 2,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }));
-      for (const alarm of defaults) alarm.addAlarmAction(new cwActions.SnsAction(this.notificationTopic));
+      for (const alarm of defaults) addAlarmNotification(alarm, this.notificationTopic);
     }
     this.alarms = [...defaults, ...userAlarms];
 

@@ -1,5 +1,6 @@
 export * from './secure-bucket';
 export * from './notification-topic';
+export * from './alarm-notification';
 export * from './service-role';
 export * from './log-group';
 export * from './handler-function';

@@ -47,6 +47,10 @@ export interface NotificationTopicProps {
  * The topic through which every pattern tells a person what happened: SSE-KMS with a customer
  * managed key (the AWS managed `alias/aws/sns` key cannot be used by EventBridge or CloudWatch),
  * publishing only over TLS, and a key policy that lets the publishing services encrypt.
+ *
+ * The TLS-only rule is a topic policy, which replaces SNS's default policy: from then on only
+ * the principals a statement names may publish. EventBridge targets add their statement; alarms
+ * must be wired with {@link addAlarmNotification}, which adds CloudWatch's.
  */
 export class NotificationTopic extends Construct {
   /** The topic. */
@@ -75,8 +79,10 @@ export class NotificationTopic extends Construct {
 
   /**
    * Lets an AWS service (for example `codestar-notifications.amazonaws.com`) use the topic's key
-   * to publish. The topic policy itself is added by the integration that publishes (an
-   * EventBridge target, an alarm action); this adds the KMS half.
+   * to publish. This is only the KMS half: the topic policy must also let the service publish.
+   * EventBridge targets (`targets.SnsTopic`) add that statement themselves; an alarm action does
+   * not, so wire alarms with {@link addAlarmNotification}, which adds it. Any other service needs
+   * a statement added with `topic.addToResourcePolicy()`.
    */
   public allowService(servicePrincipal: string): void {
     this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({

@@ -11,12 +11,12 @@
  */
 import { Arn, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { addAlarmNotification } from '../core/alarm-notification';
 import { acknowledgeWildcardResource } from '../core/acknowledge';
 import { NotificationTopic } from '../core/notification-topic';
 import { isSandbox } from '../core/sandbox';
@@ -252,7 +252,7 @@ export class ReplicatedBucket extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.alarmTopic = props.alarmTopic ?? new NotificationTopic(this, 'Alarms', { displayName: `Replication alarms of ${this.node.path}`, sandbox }).topic;
-    this.failedReplicationAlarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
+    addAlarmNotification(this.failedReplicationAlarm, this.alarmTopic);
   }
 }
 

@@ -1,0 +1,275 @@
+/**
+ * The permission test itself: it runs over the whole example app, and it is live (each kind of
+ * broken edge fails with a message naming both ends, the policy and the missing statement).
+ */
+import { App, Aws, CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { addAlarmNotification, NotificationTopic } from '../../lib';
+import { cdkJsonContext, exampleApp } from '../support/app';
+import { checkPermissions, DeployedAssembly, expectPermissionsHold, organizationFromContext, PermissionReport } from '../support/permissions';
+import { bucketNameProblem } from '../support/permissions/limits';
+
+const ENV = { account: '111111111111', region: 'eu-west-1' };
+const OTHER = { account: '222222222222', region: 'eu-central-1' };
+
+/** A bare app: these stacks are broken on purpose, so the rule packs are not applied. */
+function bare(): { app: App; stack: Stack } {
+  const app = new App();
+  return { app, stack: new Stack(app, 'Edges', { env: ENV }) };
+}
+
+async function report(app: App): Promise<PermissionReport> {
+  return checkPermissions(app.synth());
+}
+
+function alarm(stack: Stack, id = 'Alarm'): cloudwatch.Alarm {
+  return new cloudwatch.Metric({ namespace: 'Test', metricName: 'Errors', period: Duration.minutes(5) })
+    .createAlarm(stack, id, { threshold: 1, evaluationPeriods: 1 });
+}
+
+describe('the example app', () => {
+  let result: PermissionReport;
+  beforeAll(async () => {
+    const context = cdkJsonContext();
+    // One synth of the whole app, with the checks, as `cdk synth` runs it.
+    result = await checkPermissions(exampleApp().synth(), { organization: organizationFromContext(context) });
+  });
+
+  test('every service-to-service edge is allowed, every name and size within its limit, and no edge is of an unknown kind', () => {
+    expect(result.problems).toBeUndefined();
+  });
+
+  test('covers the edge kinds every pattern relies on', () => {
+    const kinds = Object.keys(result.edgeKinds);
+    for (const kind of [
+      'alarm -> SNS topic', 'EventBridge rule -> sns', 'EventBridge rule -> states', 'EventBridge rule -> codebuild', 'EventBridge rule -> codepipeline',
+      'CloudTrail -> S3 bucket', 'CloudTrail -> KMS key', 'CloudTrail -> CloudWatch Logs (role)', 'AWS Config -> delivery bucket',
+      'S3 server access logs -> bucket', 'ALB access logs -> bucket', 'VPC flow logs -> CloudWatch Logs (role)', 'CloudWatch Logs -> log group KMS key',
+      'S3 replication -> same account', 'S3 replication -> other account', 'CodePipeline -> artifact stores', 'CodePipeline action (CodeBuild)',
+      'CodePipeline action (CodeDeploy)', 'CodePipeline action (S3)', 'Step Functions task -> SNS topic', 'CodeGuru Profiler -> SNS topic',
+    ]) {
+      expect(kinds).toContain(kind);
+    }
+    expect(result.edgeKinds['alarm -> SNS topic']).toBeGreaterThanOrEqual(16);
+    expect(result.requestCount).toBeGreaterThan(400);
+  });
+
+  test('members deployed by a StackSet are checked too: each member region\'s Config recorder delivers to the central bucket', () => {
+    const memberDeliveries = result.edges.filter((e) => e.kind === 'AWS Config -> delivery bucket' && e.from.stack.stackName.includes('@'));
+    expect(memberDeliveries.map((e) => e.from.stack.region).sort()).toEqual([cdkJsonContext().primaryRegion, cdkJsonContext().secondaryRegion].sort());
+    expect(new Set(memberDeliveries.map((e) => e.from.stack.account))).toEqual(new Set([cdkJsonContext().workloadAccount]));
+  });
+});
+
+describe('the check is live', () => {
+  test('an alarm whose topic policy does not admit CloudWatch fails, naming both ends and the statement to add', async () => {
+    const { app, stack } = bare();
+    const topic = new NotificationTopic(stack, 'Alerts');
+    alarm(stack).addAlarmAction(new cwActions.SnsAction(topic.topic));
+    const r = await report(app);
+    expect(r.problems).toMatch(/alarm -> SNS topic: Edges\/Alarm[0-9A-F]{8} -> arn:aws:sns:eu-west-1:111111111111:[^:]+: cloudwatch\.amazonaws\.com sns:Publish on arn:aws:sns:eu-west-1:111111111111:\S+ is not allowed; topic policy Edges\/AlertsTopicPolicy\w+ needs \{"Effect":"Allow","Principal":\{"Service":"cloudwatch\.amazonaws\.com"\},"Action":"sns:Publish"/);
+    expect(r.problems).toContain('"aws:SourceArn":"arn:aws:cloudwatch:eu-west-1:111111111111:alarm:');
+  });
+
+  test('the same alarm wired with addAlarmNotification passes, limited to that alarm and account', async () => {
+    const { app, stack } = bare();
+    const topic = new NotificationTopic(stack, 'Alerts');
+    addAlarmNotification(alarm(stack), topic.topic);
+    const r = await report(app);
+    expect(r.problems).toBeUndefined();
+    expect(r.edgeKinds['alarm -> SNS topic']).toBe(1);
+  });
+
+  test('a topic whose key does not let the publisher encrypt fails on the key policy', async () => {
+    const { app, stack } = bare();
+    const key = new kms.Key(stack, 'Key');
+    const topic = new sns.Topic(stack, 'Topic', { masterKey: key });
+    topic.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')], actions: ['sns:Publish'], resources: [topic.topicArn],
+    }));
+    alarm(stack).addAlarmAction(new cwActions.SnsAction(topic));
+    const r = await report(app);
+    expect(r.problems).toMatch(/cloudwatch\.amazonaws\.com kms:GenerateDataKey on arn:aws:kms:eu-west-1:111111111111:key\/\S+ is not allowed; key policy of Edges\/Key\w+ needs/);
+    expect(r.problems).toMatch(/cloudwatch\.amazonaws\.com kms:Decrypt on/);
+    expect(r.problems).not.toMatch(/sns:Publish on/);
+  });
+
+  test('an EventBridge rule to a queue without a queue policy fails', async () => {
+    const { app, stack } = bare();
+    const queue = new sqs.CfnQueue(stack, 'Queue');
+    new events.CfnRule(stack, 'Rule', { eventPattern: { source: ['aws.s3'] }, targets: [{ id: 'q', arn: queue.attrArn }] });
+    const r = await report(app);
+    expect(r.problems).toMatch(/EventBridge rule -> sqs: Edges\/Rule -> arn:aws:sqs:eu-west-1:111111111111:\S+ \(target q\): events\.amazonaws\.com sqs:SendMessage on \S+ is not allowed; the queue has no AWS::SQS::QueuePolicy needs/);
+  });
+
+  test('an EventBridge rule to a queue through CDK\'s SqsQueue target passes', async () => {
+    const { app, stack } = bare();
+    const queue = new sqs.Queue(stack, 'Queue', { encryption: sqs.QueueEncryption.SQS_MANAGED });
+    new events.Rule(stack, 'Rule', { eventPattern: { source: ['aws.s3'] }, targets: [new targets.SqsQueue(queue)] });
+    expect((await report(app)).problems).toBeUndefined();
+  });
+
+  test('a rule whose target role does not trust EventBridge fails on the trust policy', async () => {
+    const { app, stack } = bare();
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['codebuild:StartBuild'], resources: ['*'] }));
+    new events.CfnRule(stack, 'Rule', {
+      eventPattern: { source: ['aws.codecommit'] },
+      targets: [{ id: 'b', arn: `arn:aws:codebuild:eu-west-1:111111111111:project/p`, roleArn: role.roleArn }],
+    });
+    const r = await report(app);
+    expect(r.problems).toMatch(/events\.amazonaws\.com sts:AssumeRole on arn:aws:iam::111111111111:role\/\S+ is not allowed; trust policy of Edges\/Role\w+ needs/);
+  });
+
+  test('a log group whose key does not admit CloudWatch Logs fails', async () => {
+    const { app, stack } = bare();
+    new logs.LogGroup(stack, 'Logs', { encryptionKey: new kms.Key(stack, 'Key') });
+    const r = await report(app);
+    expect(r.problems).toMatch(/CloudWatch Logs -> log group KMS key: Edges\/Logs\w+ -> \S+: logs\.eu-west-1\.amazonaws\.com kms:Encrypt on \S+ is not allowed; key policy of Edges\/Key\w+ needs/);
+  });
+
+  test('a key that admits CloudWatch Logs only for another account\'s log groups fails on its encryption-context condition', async () => {
+    const { app, stack } = bare();
+    const key = new kms.Key(stack, 'Key');
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('logs.eu-west-1.amazonaws.com')], actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'], resources: ['*'],
+      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:eu-west-1:999999999999:log-group:*' } },
+    }));
+    new logs.LogGroup(stack, 'Logs', { encryptionKey: key });
+    expect((await report(app)).problems).toMatch(/kms:Encrypt on \S+ is not allowed/);
+  });
+
+  test('cross-account replication without the destination bucket policy fails on the destination, though the role allows it', async () => {
+    const app = new App();
+    const dest = new Stack(app, 'Dest', { env: OTHER });
+    new s3.CfnBucket(dest, 'Replica', { bucketName: 'replica-222222222222', versioningConfiguration: { status: 'Enabled' } });
+    const source = new Stack(app, 'Source', { env: ENV });
+    const role = new iam.Role(source, 'Role', { roleName: 'replication', assumedBy: new iam.ServicePrincipal('s3.amazonaws.com') });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
+    new s3.CfnBucket(source, 'Data', {
+      versioningConfiguration: { status: 'Enabled' },
+      replicationConfiguration: { role: role.roleArn, rules: [{ status: 'Enabled', destination: { bucket: 'arn:aws:s3:::replica-222222222222', account: '222222222222' } }] },
+    });
+    const r = await report(app);
+    expect(r.problems).toMatch(/S3 replication -> other account: Source\/Data -> arn:aws:s3:::replica-222222222222: arn:aws:iam::111111111111:role\/replication s3:ReplicateObject on arn:aws:s3:::replica-222222222222\/\S+ is not allowed; the bucket has no bucket policy needs/);
+    expect(r.problems).not.toMatch(/identity policies of the role/);
+  });
+
+  test('a role that may not write into the bucket its service delivers to fails on the identity side', async () => {
+    const { app, stack } = bare();
+    const bucket = new s3.CfnBucket(stack, 'Delivery');
+    const role = new iam.Role(stack, 'Recorder', { assumedBy: new iam.ServicePrincipal('config.amazonaws.com') });
+    new CfnResource(stack, 'Recorder2', { type: 'AWS::Config::ConfigurationRecorder', properties: { RoleARN: role.roleArn } });
+    new CfnResource(stack, 'Channel', { type: 'AWS::Config::DeliveryChannel', properties: { S3BucketName: bucket.ref } });
+    const r = await report(app);
+    expect(r.problems).toMatch(/AWS Config -> delivery bucket: Edges\/Channel -> \S+: arn:aws:iam::111111111111:role\/\S+ s3:PutObject on arn:aws:s3:::\S+\/AWSLogs\/111111111111\/Config\/eu-west-1\/\S+ is not allowed; the identity policies of the role \(none\) need/);
+  });
+
+  test('server access logs into a KMS-encrypted bucket fail: log delivery only writes SSE-S3 targets', async () => {
+    const { app, stack } = bare();
+    const target = new s3.Bucket(stack, 'Logs', { encryption: s3.BucketEncryption.KMS_MANAGED });
+    new s3.Bucket(stack, 'Data', { serverAccessLogsBucket: target });
+    expect((await report(app)).problems).toMatch(/S3 server access logs -> bucket: Edges\/Data\w+: the log target Edges\/Logs\w+ is encrypted with aws:kms; this log delivery only writes to buckets with SSE-S3/);
+  });
+
+  test('an edge of a kind the check cannot evaluate fails instead of passing unseen', async () => {
+    const { app, stack } = bare();
+    new events.CfnRule(stack, 'Rule', { eventPattern: { source: ['aws.s3'] }, targets: [{ id: 'x', arn: 'arn:aws:ssm:eu-west-1:111111111111:document/Run' }] });
+    expect((await report(app)).problems).toMatch(/not covered by the permission check: Edges\/Rule: target arn:aws:ssm:eu-west-1:111111111111:document\/Run/);
+  });
+
+  test('a target outside the assembly cannot be evaluated and fails, saying why', async () => {
+    const { app, stack } = bare();
+    const topic = sns.Topic.fromTopicArn(stack, 'Imported', 'arn:aws:sns:eu-west-1:111111111111:someone-elses');
+    alarm(stack).addAlarmAction(new cwActions.SnsAction(topic));
+    expect((await report(app)).problems).toMatch(/sns:Publish on arn:aws:sns:eu-west-1:111111111111:someone-elses cannot be evaluated: topic \S+ is not in the assembly/);
+  });
+
+  test('expectPermissionsHold throws with the problems, and checks only the stacks it is given', async () => {
+    const app = new App();
+    const broken = new Stack(app, 'Broken', { env: ENV });
+    alarm(broken).addAlarmAction(new cwActions.SnsAction(new NotificationTopic(broken, 'Alerts').topic));
+    const fine = new Stack(app, 'Fine', { env: ENV });
+    addAlarmNotification(alarm(fine), new NotificationTopic(fine, 'Alerts').topic);
+    await expect(expectPermissionsHold(broken)).rejects.toThrow(/1 permission problem\(s\):\n {2}- alarm -> SNS topic: Broken\/Alarm/);
+    await expect(expectPermissionsHold(fine)).resolves.toMatchObject({ edgeKinds: { 'alarm -> SNS topic': 1 } });
+  });
+});
+
+describe('limits CloudFormation does not check', () => {
+  // Names built from tokens, as constructs generate them: CloudFormation's own validation cannot
+  // read them at synth, the check reads them resolved for the stack's region.
+  test('a role name over 64 characters, a managed policy over 6,144 characters and a bad bucket name fail', async () => {
+    const { app, stack } = bare();
+    new iam.CfnRole(stack, 'Role', { roleName: `${'r'.repeat(56)}-${Aws.REGION}`, assumeRolePolicyDocument: { Statement: [] } });
+    new iam.CfnManagedPolicy(stack, 'Policy', {
+      policyDocument: { Version: '2012-10-17', Statement: Array.from({ length: 80 }, (_, i) => ({ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::bucket-number-${i}/some/long/prefix/*` })) },
+    });
+    new s3.CfnBucket(stack, 'Bucket', { bucketName: `Not_A_Valid_Bucket-${Aws.REGION}` });
+    const problems = (await report(app)).problems!;
+    expect(problems).toMatch(/limit: Edges\/Role: IAM role name "r{56}-eu-west-1" is 66 characters; the limit is 1-64/);
+    expect(problems).toMatch(/limit: Edges\/Policy: managed policy is \d{4} characters without whitespace; the limit is 6144/);
+    expect(problems).toMatch(/limit: Edges\/Bucket: bucket name "Not_A_Valid_Bucket-eu-west-1" may only hold lowercase letters/);
+  });
+
+  test('bucket names follow S3\'s rules', () => {
+    expect(bucketNameProblem('my-bucket-111111111111-eu-west-1')).toBeUndefined();
+    expect(bucketNameProblem('ab')).toMatch(/3-63/);
+    expect(bucketNameProblem('a'.repeat(64))).toMatch(/3-63/);
+    expect(bucketNameProblem('my..bucket')).toMatch(/adjacent dots/);
+    expect(bucketNameProblem('192.168.5.4')).toMatch(/IP address/);
+    expect(bucketNameProblem('xn--bucket')).toMatch(/reserves/);
+    expect(bucketNameProblem('bucket-s3alias')).toMatch(/reserves/);
+  });
+});
+
+describe('the deployed view resolves intrinsics to concrete values', () => {
+  test('Ref, GetAtt, Join, Sub, Select/Split, If and ImportValue across stacks', () => {
+    const deployed = new DeployedAssembly([
+      {
+        stackName: 'Producer', account: '111111111111', region: 'eu-west-1',
+        template: {
+          Resources: { Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'alerts' } } },
+          Outputs: { TopicArn: { Value: { Ref: 'Topic' }, Export: { Name: 'shared-topic' } } },
+        },
+      },
+      {
+        stackName: 'Consumer', account: '111111111111', region: 'eu-west-1',
+        template: {
+          Conditions: { IsProd: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'] } },
+          Resources: {
+            Bucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: { 'Fn::Sub': 'data-${AWS::AccountId}-${AWS::Region}' } } },
+            Thing: {
+              Type: 'Custom::Thing',
+              Properties: {
+                Imported: { 'Fn::ImportValue': 'shared-topic' },
+                Arn: { 'Fn::GetAtt': ['Bucket', 'Arn'] },
+                Joined: { 'Fn::Join': ['/', [{ Ref: 'AWS::Partition' }, { Ref: 'Bucket' }]] },
+                Second: { 'Fn::Select': [1, { 'Fn::Split': [',', 'a,b,c'] }] },
+                Chosen: { 'Fn::If': ['IsProd', 'prod', 'dev'] },
+                Dropped: { Ref: 'AWS::NoValue' },
+              },
+            },
+          },
+        },
+      },
+    ]);
+    const thing = deployed.stacks[1].resources.get('Thing')!;
+    expect(thing.properties).toEqual({
+      Imported: 'arn:aws:sns:eu-west-1:111111111111:alerts',
+      Arn: 'arn:aws:s3:::data-111111111111-eu-west-1',
+      Joined: 'aws/data-111111111111-eu-west-1',
+      Second: 'b',
+      Chosen: 'prod',
+    });
+  });
+});

@@ -1,0 +1,748 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- CloudFormation templates are untyped JSON; the check walks them as such. */
+/**
+ * The service-to-service edges of a deployed assembly: every place where an AWS service, or a
+ * role a service assumes, acts on a resource on the user's behalf. Each edge becomes one or more
+ * requests (principal, action, resource, the context the service sends), which the evaluator
+ * judges against the policies of the assembly.
+ *
+ * Service behaviour each request models, with the document it comes from:
+ * - alarm -> SNS: cloudwatch.amazonaws.com publishes, with aws:SourceArn (the alarm) and
+ *   aws:SourceAccount; on an encrypted topic it needs kms:GenerateDataKey* and kms:Decrypt
+ *   (docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+ * - EventBridge targets: resource policy for SNS/SQS/Lambda/logs, a role for the rest
+ *   (docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html).
+ * - CloudTrail -> S3/KMS/Logs (docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html,
+ *   .../create-kms-key-policy-for-cloudtrail.html, .../send-cloudtrail-events-to-cloudwatch-logs.html).
+ * - AWS Config -> S3/KMS/SNS (docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy.html).
+ * - S3 server access logs: logging.s3.amazonaws.com, SSE-S3 targets only
+ *   (docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+ * - ALB access logs: the region's ELB account or logdelivery.elasticloadbalancing.amazonaws.com, SSE-S3 only
+ *   (docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html).
+ * - VPC flow logs -> CloudWatch Logs through a role trusted by vpc-flow-logs.amazonaws.com
+ *   (docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html).
+ * - CloudWatch Logs encryption: logs.<region>.amazonaws.com with the aws:logs:arn encryption context
+ *   (docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+ * - S3 replication role (docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html,
+ *   .../replication-config-for-kms-objects.html).
+ * - CodePipeline / CodeBuild / CodeDeploy roles on artifact stores and keys
+ *   (docs.aws.amazon.com/codepipeline/latest/userguide/security-iam.html).
+ */
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { DeployedAssembly, DeployedResource } from './model';
+import { asArray, parseArn, PolicyIndex } from './policies';
+
+/** One request a service makes for an edge. */
+export interface EdgeRequest {
+  /** A service principal (`events.amazonaws.com`) or a role ARN. */
+  readonly principal: string;
+  readonly action: string;
+  readonly resource: string;
+  /** Request context beyond what the evaluator adds for every request. */
+  readonly context?: Record<string, string | string[]>;
+}
+
+/** A service-to-service edge of the assembly. */
+export interface Edge {
+  /** What kind of edge (`alarm -> SNS topic`), for counting and messages. */
+  readonly kind: string;
+  /** The resource whose service acts, for messages. */
+  readonly from: DeployedResource;
+  /** What it acts on, for messages. */
+  readonly to: string;
+  readonly requests: EdgeRequest[];
+}
+
+/** A structural fact the service needs and no policy can grant (SSE-S3 only targets, name prefixes). */
+export interface StructuralProblem {
+  readonly kind: string;
+  readonly from: DeployedResource;
+  readonly message: string;
+}
+
+/** The organization the assembly's accounts belong to, for organization-wide edges. */
+export interface OrganizationContext {
+  readonly organizationId: string;
+  /** A member account to stand for "any account of the organization" (organization trails, StackSets). */
+  readonly memberAccount: string;
+}
+
+/** Finds every edge of the assembly. */
+export function findEdges(assembly: DeployedAssembly, policies: PolicyIndex, organization?: OrganizationContext): { edges: Edge[]; structural: StructuralProblem[]; uncovered: string[] } {
+  const edges: Edge[] = [];
+  const structural: StructuralProblem[] = [];
+  const uncovered: string[] = [];
+  const ctx: Finder = { assembly, policies, edges, structural, uncovered, organization };
+  alarms(ctx);
+  rules(ctx);
+  bucketNotifications(ctx);
+  subscriptions(ctx);
+  logSubscriptions(ctx);
+  trails(ctx);
+  configDelivery(ctx);
+  accessLogs(ctx);
+  loadBalancerLogs(ctx);
+  flowLogs(ctx);
+  logGroupKeys(ctx);
+  replication(ctx);
+  pipelines(ctx);
+  functions(ctx);
+  stateMachines(ctx);
+  profilingGroups(ctx);
+  buildProjects(ctx);
+  containerLogs(ctx);
+  deploymentAlarms(ctx);
+  wafLogs(ctx);
+  roleTrusts(ctx);
+  return { edges, structural, uncovered };
+}
+
+interface Finder {
+  assembly: DeployedAssembly;
+  policies: PolicyIndex;
+  edges: Edge[];
+  structural: StructuralProblem[];
+  uncovered: string[];
+  organization?: OrganizationContext;
+}
+
+const source = (from: DeployedResource) => ({ 'aws:SourceAccount': from.stack.account, 'aws:SourceArn': from.arn ?? from.ref });
+
+/** kms requests an encrypting publisher makes to an SSE-KMS topic or queue. */
+function envelopeKeyRequests(f: Finder, principal: string, keyReference: string | undefined, account: string, region: string, context: Record<string, string> = {}): EdgeRequest[] {
+  if (!keyReference) return [];
+  const key = f.policies.keyOf(keyReference, account, region);
+  const keyArn = key?.arn ?? (keyReference.startsWith('arn:') ? keyReference : `arn:aws:kms:${region}:${account}:${keyReference.startsWith('alias/') ? keyReference : `key/${keyReference}`}`);
+  return ['kms:GenerateDataKey', 'kms:Decrypt'].map((action) => ({ principal, action, resource: keyArn, context }));
+}
+
+/** The requests of a service principal publishing to a topic (topic policy, then its key). */
+function publishToTopic(f: Finder, principal: string, topicArn: string, context: Record<string, string>): EdgeRequest[] {
+  const topic = f.assembly.findByArn(topicArn, 'AWS::SNS::Topic');
+  const requests: EdgeRequest[] = [{ principal, action: 'sns:Publish', resource: topicArn, context }];
+  if (topic) requests.push(...envelopeKeyRequests(f, principal, topic.properties.KmsMasterKeyId, topic.stack.account, topic.stack.region, { 'kms:EncryptionContext:aws:sns:topicArn': topicArn }));
+  return requests;
+}
+
+function sendToQueue(f: Finder, principal: string, queueArn: string, context: Record<string, string>): EdgeRequest[] {
+  const queue = f.assembly.findByArn(queueArn, 'AWS::SQS::Queue');
+  const requests: EdgeRequest[] = [{ principal, action: 'sqs:SendMessage', resource: queueArn, context }];
+  if (queue) requests.push(...envelopeKeyRequests(f, principal, queue.properties.KmsMasterKeyId, queue.stack.account, queue.stack.region, { 'kms:EncryptionContext:aws:sqs:arn': queueArn }));
+  return requests;
+}
+
+/** A service delivering through a role: the service assumes it, then the role acts. */
+function throughRole(service: string, roleArn: string, assumeContext: Record<string, string>, acts: Array<{ action: string; resource: string; context?: Record<string, string | string[]> }>): EdgeRequest[] {
+  return [
+    { principal: service, action: 'sts:AssumeRole', resource: roleArn, context: assumeContext },
+    ...acts.map((a) => ({ principal: roleArn, ...a })),
+  ];
+}
+
+function alarms(f: Finder): void {
+  for (const alarm of f.assembly.resourcesOfType('AWS::CloudWatch::Alarm')) {
+    for (const key of ['AlarmActions', 'OKActions', 'InsufficientDataActions']) {
+      for (const action of asArray<string>(alarm.properties[key])) {
+        const arn = parseArn(action);
+        if (arn?.service === 'sns') {
+          f.edges.push({ kind: 'alarm -> SNS topic', from: alarm, to: action, requests: publishToTopic(f, 'cloudwatch.amazonaws.com', action, source(alarm)) });
+        } else if (arn?.service === 'automate' || arn?.service === 'swf' || arn?.service === 'autoscaling' || arn?.service === 'ssm-incidents') {
+          // EC2 and Auto Scaling actions are run by CloudWatch with its service-linked role.
+        } else {
+          f.uncovered.push(`${alarm.label}: alarm action ${action}`);
+        }
+      }
+    }
+  }
+}
+
+function rules(f: Finder): void {
+  for (const rule of f.assembly.resourcesOfType('AWS::Events::Rule')) {
+    for (const target of asArray<any>(rule.properties.Targets)) {
+      const arn = String(target.Arn);
+      const parsed = parseArn(arn);
+      const ctx = source(rule);
+      const to = `${arn} (target ${target.Id})`;
+      let requests: EdgeRequest[] | undefined;
+      if (target.RoleArn) {
+        const act = ({
+          states: 'states:StartExecution', codebuild: 'codebuild:StartBuild', codepipeline: 'codepipeline:StartPipelineExecution',
+          events: 'events:PutEvents', kinesis: 'kinesis:PutRecord', firehose: 'firehose:PutRecordBatch', ecs: 'ecs:RunTask',
+        } as Record<string, string>)[parsed?.service ?? ''];
+        if (act) requests = throughRole('events.amazonaws.com', target.RoleArn, ctx, [{ action: act, resource: arn }]);
+        if (act === 'events:PutEvents') requests!.push({ principal: target.RoleArn, action: act, resource: arn });
+      } else if (parsed?.service === 'sns') {
+        requests = publishToTopic(f, 'events.amazonaws.com', arn, ctx);
+      } else if (parsed?.service === 'sqs') {
+        requests = sendToQueue(f, 'events.amazonaws.com', arn, ctx);
+      } else if (parsed?.service === 'lambda') {
+        requests = [{ principal: 'events.amazonaws.com', action: 'lambda:InvokeFunction', resource: arn, context: ctx }];
+      } else if (parsed?.service === 'logs') {
+        requests = ['logs:CreateLogStream', 'logs:PutLogEvents'].map((action) => ({ principal: 'events.amazonaws.com', action, resource: `${arn.replace(/:\*$/, '')}:log-stream:x`, context: ctx }));
+      }
+      if (requests) {
+        f.edges.push({ kind: `EventBridge rule -> ${parsed?.service}`, from: rule, to, requests });
+      } else {
+        f.uncovered.push(`${rule.label}: target ${arn}${target.RoleArn ? ' with a role' : ''}`);
+      }
+      if (target.DeadLetterConfig?.Arn) {
+        f.edges.push({ kind: 'EventBridge rule -> dead-letter queue', from: rule, to: target.DeadLetterConfig.Arn, requests: sendToQueue(f, 'events.amazonaws.com', target.DeadLetterConfig.Arn, ctx) });
+      }
+    }
+  }
+}
+
+function bucketNotifications(f: Finder): void {
+  const buckets = [
+    ...f.assembly.resourcesOfType('AWS::S3::Bucket').map((b) => ({ bucket: b, config: b.properties.NotificationConfiguration })),
+    ...f.assembly.resourcesOfType('Custom::S3BucketNotifications').map((n) => ({ bucket: f.assembly.findByRef(n.properties.BucketName, 'AWS::S3::Bucket')!, config: n.properties.NotificationConfiguration })),
+  ];
+  for (const { bucket, config } of buckets) {
+    if (!config || !bucket) continue;
+    const ctx = source(bucket);
+    for (const c of asArray<any>(config.TopicConfigurations)) {
+      f.edges.push({ kind: 'S3 event notification -> SNS', from: bucket, to: c.Topic, requests: publishToTopic(f, 's3.amazonaws.com', c.Topic, ctx) });
+    }
+    for (const c of asArray<any>(config.QueueConfigurations)) {
+      f.edges.push({ kind: 'S3 event notification -> SQS', from: bucket, to: c.Queue, requests: sendToQueue(f, 's3.amazonaws.com', c.Queue, ctx) });
+    }
+    for (const c of asArray<any>(config.LambdaConfigurations)) {
+      f.edges.push({ kind: 'S3 event notification -> Lambda', from: bucket, to: c.Function, requests: [{ principal: 's3.amazonaws.com', action: 'lambda:InvokeFunction', resource: c.Function, context: ctx }] });
+    }
+  }
+}
+
+function subscriptions(f: Finder): void {
+  for (const sub of f.assembly.resourcesOfType('AWS::SNS::Subscription')) {
+    const topicArn = String(sub.properties.TopicArn);
+    const ctx = { 'aws:SourceArn': topicArn, 'aws:SourceAccount': parseArn(topicArn)?.account ?? sub.stack.account };
+    const protocol = sub.properties.Protocol;
+    if (protocol === 'sqs') {
+      f.edges.push({ kind: 'SNS subscription -> SQS', from: sub, to: sub.properties.Endpoint, requests: sendToQueue(f, 'sns.amazonaws.com', sub.properties.Endpoint, ctx) });
+    } else if (protocol === 'lambda') {
+      f.edges.push({ kind: 'SNS subscription -> Lambda', from: sub, to: sub.properties.Endpoint, requests: [{ principal: 'sns.amazonaws.com', action: 'lambda:InvokeFunction', resource: sub.properties.Endpoint, context: ctx }] });
+    } else if (protocol === 'firehose') {
+      f.edges.push({ kind: 'SNS subscription -> Firehose', from: sub, to: sub.properties.Endpoint, requests: throughRole('sns.amazonaws.com', sub.properties.SubscriptionRoleArn, ctx, [{ action: 'firehose:PutRecordBatch', resource: sub.properties.Endpoint }]) });
+    } else if (!['email', 'email-json', 'http', 'https', 'sms', 'application'].includes(protocol)) {
+      f.uncovered.push(`${sub.label}: subscription protocol ${protocol}`);
+    }
+    const dlq = sub.properties.RedrivePolicy?.deadLetterTargetArn;
+    if (dlq) f.edges.push({ kind: 'SNS subscription -> dead-letter queue', from: sub, to: dlq, requests: sendToQueue(f, 'sns.amazonaws.com', dlq, ctx) });
+  }
+}
+
+function logSubscriptions(f: Finder): void {
+  for (const filter of f.assembly.resourcesOfType('AWS::Logs::SubscriptionFilter')) {
+    const destination = String(filter.properties.DestinationArn);
+    const group = String(filter.properties.LogGroupName);
+    const groupArn = `arn:aws:logs:${filter.stack.region}:${filter.stack.account}:log-group:${group}:*`;
+    const ctx = { 'aws:SourceArn': groupArn, 'aws:SourceAccount': filter.stack.account };
+    const service = parseArn(destination)?.service;
+    let requests: EdgeRequest[] | undefined;
+    if (service === 'lambda') {
+      requests = [{ principal: 'logs.amazonaws.com', action: 'lambda:InvokeFunction', resource: destination, context: ctx }];
+    } else if (service === 'kinesis' || service === 'firehose') {
+      const action = service === 'kinesis' ? 'kinesis:PutRecord' : 'firehose:PutRecord';
+      requests = throughRole('logs.amazonaws.com', filter.properties.RoleArn, ctx, [{ action, resource: destination }]);
+    }
+    if (requests) f.edges.push({ kind: `CloudWatch Logs subscription -> ${service}`, from: filter, to: destination, requests });
+    else f.uncovered.push(`${filter.label}: subscription destination ${destination}`);
+  }
+}
+
+function bucketArn(f: Finder, name: string): string { void f; return `arn:aws:s3:::${name}`; }
+
+function prefixed(prefix: string | undefined, rest: string): string {
+  return prefix ? `${prefix.replace(/\/$/, '')}/${rest}` : rest;
+}
+
+function trails(f: Finder): void {
+  for (const trail of f.assembly.resourcesOfType('AWS::CloudTrail::Trail')) {
+    const p = trail.properties;
+    const trailArn = trail.arn!;
+    const ctx = { 'aws:SourceArn': trailArn, 'aws:SourceAccount': trail.stack.account };
+    const writers = [trail.stack.account];
+    const accounts: string[][] = [[trail.stack.account]];
+    if (p.IsOrganizationTrail && f.organization) accounts.push([f.organization.organizationId, f.organization.memberAccount]);
+    void writers;
+    const bucket = String(p.S3BucketName);
+    const requests: EdgeRequest[] = [{ principal: 'cloudtrail.amazonaws.com', action: 's3:GetBucketAcl', resource: bucketArn(f, bucket), context: ctx }];
+    for (const path of accounts) {
+      requests.push({
+        principal: 'cloudtrail.amazonaws.com', action: 's3:PutObject',
+        resource: `${bucketArn(f, bucket)}/${prefixed(p.S3KeyPrefix, `AWSLogs/${path.join('/')}/CloudTrail/${trail.stack.region}/2026/01/01/${path[path.length - 1]}_CloudTrail_${trail.stack.region}_20260101T0000Z_abc.json.gz`)}`,
+        context: { ...ctx, 's3:x-amz-acl': 'bucket-owner-full-control' },
+      });
+    }
+    f.edges.push({ kind: 'CloudTrail -> S3 bucket', from: trail, to: bucket, requests });
+    if (p.KMSKeyId) {
+      const keyContext = { ...ctx, 'kms:EncryptionContext:aws:cloudtrail:arn': trailArn };
+      f.edges.push({
+        kind: 'CloudTrail -> KMS key', from: trail, to: p.KMSKeyId,
+        requests: [
+          { principal: 'cloudtrail.amazonaws.com', action: 'kms:GenerateDataKey', resource: keyArnOf(f, p.KMSKeyId, trail), context: keyContext },
+          { principal: 'cloudtrail.amazonaws.com', action: 'kms:DescribeKey', resource: keyArnOf(f, p.KMSKeyId, trail), context: ctx },
+        ],
+      });
+    }
+    if (p.CloudWatchLogsLogGroupArn) {
+      const group = String(p.CloudWatchLogsLogGroupArn).replace(/:\*$/, '');
+      const stream = `${group}:log-stream:${trail.stack.account}_CloudTrail_${trail.stack.region}`;
+      f.edges.push({
+        kind: 'CloudTrail -> CloudWatch Logs (role)', from: trail, to: group,
+        requests: throughRole('cloudtrail.amazonaws.com', p.CloudWatchLogsRoleArn, ctx, [
+          { action: 'logs:CreateLogStream', resource: stream }, { action: 'logs:PutLogEvents', resource: stream },
+        ]),
+      });
+    }
+    if (p.SnsTopicName) {
+      const topicArn = String(p.SnsTopicName).startsWith('arn:') ? p.SnsTopicName : `arn:aws:sns:${trail.stack.region}:${trail.stack.account}:${p.SnsTopicName}`;
+      f.edges.push({ kind: 'CloudTrail -> SNS topic', from: trail, to: topicArn, requests: publishToTopic(f, 'cloudtrail.amazonaws.com', topicArn, ctx) });
+    }
+  }
+}
+
+function keyArnOf(f: Finder, reference: string, at: DeployedResource): string {
+  const key = f.policies.keyOf(reference, at.stack.account, at.stack.region);
+  if (key) return key.arn!;
+  return reference.startsWith('arn:') ? reference : `arn:aws:kms:${at.stack.region}:${at.stack.account}:key/${reference}`;
+}
+
+function configDelivery(f: Finder): void {
+  for (const channel of f.assembly.resourcesOfType('AWS::Config::DeliveryChannel')) {
+    const p = channel.properties;
+    const account = channel.stack.account;
+    const region = channel.stack.region;
+    const recorder = f.assembly.resourcesOfType('AWS::Config::ConfigurationRecorder').find((r) => r.stack === channel.stack);
+    const roleArn: string | undefined = recorder?.properties.RoleARN;
+    // With the service-linked role, Config itself (config.amazonaws.com) delivers; with a custom
+    // recorder role, Config delivers as that role.
+    const serviceLinked = !roleArn || roleArn.includes('/aws-service-role/');
+    const principal = serviceLinked ? 'config.amazonaws.com' : roleArn!;
+    const ctx: Record<string, string> = serviceLinked ? { 'aws:SourceAccount': account } : {};
+    const bucket = bucketArn(f, p.S3BucketName);
+    const requests: EdgeRequest[] = [
+      { principal, action: 's3:GetBucketAcl', resource: bucket, context: ctx },
+      {
+        principal, action: 's3:PutObject',
+        resource: `${bucket}/${prefixed(p.S3KeyPrefix, `AWSLogs/${account}/Config/${region}/2026/1/1/ConfigHistory/x.json.gz`)}`,
+        context: { ...ctx, 's3:x-amz-acl': 'bucket-owner-full-control' },
+      },
+    ];
+    if (p.S3KmsKeyArn) {
+      requests.push(...['kms:GenerateDataKey', 'kms:Decrypt'].map((action) => ({
+        principal, action, resource: keyArnOf(f, p.S3KmsKeyArn, channel),
+        context: { ...ctx, 'kms:ViaService': `s3.${region}.amazonaws.com`, 'kms:EncryptionContext:aws:s3:arn': bucket },
+      })));
+    }
+    if (!serviceLinked) {
+      requests.unshift({ principal: 'config.amazonaws.com', action: 'sts:AssumeRole', resource: roleArn!, context: { 'aws:SourceAccount': account } });
+    }
+    f.edges.push({ kind: 'AWS Config -> delivery bucket', from: channel, to: p.S3BucketName, requests });
+    if (p.SnsTopicARN) {
+      f.edges.push({ kind: 'AWS Config -> SNS topic', from: channel, to: p.SnsTopicARN, requests: serviceLinked ? publishToTopic(f, 'config.amazonaws.com', p.SnsTopicARN, ctx) : [{ principal, action: 'sns:Publish', resource: p.SnsTopicARN }] });
+    }
+  }
+}
+
+function accessLogs(f: Finder): void {
+  for (const bucket of f.assembly.resourcesOfType('AWS::S3::Bucket')) {
+    const logging = bucket.properties.LoggingConfiguration;
+    if (!logging?.DestinationBucketName) continue;
+    const target = f.assembly.findByRef(logging.DestinationBucketName, 'AWS::S3::Bucket');
+    const key = `${logging.LogFilePrefix ?? ''}2026-01-01-00-00-00-ABCDEF0123456789`;
+    f.edges.push({
+      kind: 'S3 server access logs -> bucket', from: bucket, to: logging.DestinationBucketName,
+      requests: [{ principal: 'logging.s3.amazonaws.com', action: 's3:PutObject', resource: `${bucketArn(f, logging.DestinationBucketName)}/${key}`, context: source(bucket) }],
+    });
+    if (target) {
+      if (target.stack.account !== bucket.stack.account || target.stack.region !== bucket.stack.region) {
+        f.structural.push({ kind: 'S3 server access logs -> bucket', from: bucket, message: `the log target ${target.label} must be in the same account and region` });
+      }
+      requireSseS3(f, target, bucket, 'S3 server access logs -> bucket');
+    }
+  }
+}
+
+function requireSseS3(f: Finder, target: DeployedResource, from: DeployedResource, kind: string): void {
+  const rules = asArray<any>(target.properties.BucketEncryption?.ServerSideEncryptionConfiguration);
+  const algorithm = rules[0]?.ServerSideEncryptionByDefault?.SSEAlgorithm ?? 'AES256';
+  if (algorithm !== 'AES256') {
+    f.structural.push({ kind, from, message: `the log target ${target.label} is encrypted with ${algorithm}; this log delivery only writes to buckets with SSE-S3 (AES256) default encryption` });
+  }
+}
+
+function loadBalancerLogs(f: Finder): void {
+  for (const lb of f.assembly.resourcesOfType('AWS::ElasticLoadBalancingV2::LoadBalancer')) {
+    const attributes = Object.fromEntries(asArray<any>(lb.properties.LoadBalancerAttributes).map((a) => [a.Key, a.Value]));
+    if (attributes['access_logs.s3.enabled'] !== 'true') continue;
+    const bucketName = attributes['access_logs.s3.bucket'];
+    const prefix = attributes['access_logs.s3.prefix'];
+    const elbAccount = RegionInfo.get(lb.stack.region).elbv2Account;
+    const principal = elbAccount ? `arn:aws:iam::${elbAccount}:root` : 'logdelivery.elasticloadbalancing.amazonaws.com';
+    const key = prefixed(prefix, `AWSLogs/${lb.stack.account}/elasticloadbalancing/${lb.stack.region}/2026/01/01/x.log.gz`);
+    f.edges.push({
+      kind: 'ALB access logs -> bucket', from: lb, to: bucketName,
+      requests: [{ principal, action: 's3:PutObject', resource: `${bucketArn(f, bucketName)}/${key}`, context: elbAccount ? {} : { 'aws:SourceAccount': lb.stack.account, 'aws:SourceArn': lb.arn! } }],
+    });
+    const target = f.assembly.findByRef(bucketName, 'AWS::S3::Bucket');
+    if (target) requireSseS3(f, target, lb, 'ALB access logs -> bucket');
+  }
+}
+
+function flowLogs(f: Finder): void {
+  for (const flow of f.assembly.resourcesOfType('AWS::EC2::FlowLog')) {
+    const p = flow.properties;
+    const flowArn = `arn:aws:ec2:${flow.stack.region}:${flow.stack.account}:vpc-flow-log/${flow.ref}`;
+    const ctx = { 'aws:SourceAccount': flow.stack.account, 'aws:SourceArn': flowArn };
+    if ((p.LogDestinationType ?? 'cloud-watch-logs') === 'cloud-watch-logs') {
+      const group = p.LogGroupName ?? String(p.LogDestination).split(':log-group:')[1]?.replace(/:\*$/, '');
+      const stream = `arn:aws:logs:${flow.stack.region}:${flow.stack.account}:log-group:${group}:log-stream:eni-0123456789abcdef0-all`;
+      f.edges.push({
+        kind: 'VPC flow logs -> CloudWatch Logs (role)', from: flow, to: group,
+        requests: throughRole('vpc-flow-logs.amazonaws.com', p.DeliverLogsPermissionArn, ctx, [
+          { action: 'logs:CreateLogStream', resource: stream }, { action: 'logs:PutLogEvents', resource: stream },
+        ]),
+      });
+    } else if (p.LogDestinationType === 's3') {
+      const [bucket, ...rest] = String(p.LogDestination).replace(/^arn:aws:s3:::/, '').split('/');
+      f.edges.push({
+        kind: 'VPC flow logs -> S3 bucket', from: flow, to: bucket,
+        requests: [
+          { principal: 'delivery.logs.amazonaws.com', action: 's3:GetBucketAcl', resource: bucketArn(f, bucket), context: ctx },
+          { principal: 'delivery.logs.amazonaws.com', action: 's3:PutObject', resource: `${bucketArn(f, bucket)}/${prefixed(rest.join('/'), `AWSLogs/${flow.stack.account}/vpcflowlogs/x.log.gz`)}`, context: { ...ctx, 's3:x-amz-acl': 'bucket-owner-full-control' } },
+        ],
+      });
+    } else {
+      f.uncovered.push(`${flow.label}: flow log destination type ${p.LogDestinationType}`);
+    }
+  }
+}
+
+function logGroupKeys(f: Finder): void {
+  for (const group of f.assembly.resourcesOfType('AWS::Logs::LogGroup')) {
+    if (!group.properties.KmsKeyId) continue;
+    const arn = group.arn!.replace(/:\*$/, '');
+    const principal = `logs.${group.stack.region}.amazonaws.com`;
+    const context = { 'kms:EncryptionContext:aws:logs:arn': arn };
+    f.edges.push({
+      kind: 'CloudWatch Logs -> log group KMS key', from: group, to: group.properties.KmsKeyId,
+      requests: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:GenerateDataKey'].map((action) => ({
+        principal, action, resource: keyArnOf(f, group.properties.KmsKeyId, group), context,
+      })),
+    });
+  }
+}
+
+function replication(f: Finder): void {
+  for (const bucket of f.assembly.resourcesOfType('AWS::S3::Bucket')) {
+    const config = bucket.properties.ReplicationConfiguration;
+    if (!config) continue;
+    const role: string = config.Role;
+    const region = bucket.stack.region;
+    const sourceKey = asArray<any>(bucket.properties.BucketEncryption?.ServerSideEncryptionConfiguration)[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID;
+    const object = 'data/2026/object.json';
+    const requests: EdgeRequest[] = [
+      { principal: 's3.amazonaws.com', action: 'sts:AssumeRole', resource: role, context: { 'aws:SourceAccount': bucket.stack.account } },
+      { principal: role, action: 's3:GetReplicationConfiguration', resource: bucket.arn! },
+      { principal: role, action: 's3:ListBucket', resource: bucket.arn! },
+      ...['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'].map((action) => ({ principal: role, action, resource: `${bucket.arn}/${object}` })),
+    ];
+    if (sourceKey) {
+      requests.push({
+        principal: role, action: 'kms:Decrypt', resource: keyArnOf(f, sourceKey, bucket),
+        context: { 'kms:ViaService': `s3.${region}.amazonaws.com`, 'kms:EncryptionContext:aws:s3:arn': bucket.arn!, 'kms:CallerAccount': bucket.stack.account },
+      });
+    }
+    for (const rule of asArray<any>(config.Rules)) {
+      if (rule.Status === 'Disabled') continue;
+      const destination = rule.Destination;
+      const destBucketArn = String(destination.Bucket);
+      const destBucket = f.policies.bucketOf(destBucketArn);
+      const ruleRequests: EdgeRequest[] = [...requests];
+      const actions = ['s3:ReplicateObject', 's3:ReplicateTags'];
+      if (rule.DeleteMarkerReplication?.Status === 'Enabled') actions.push('s3:ReplicateDelete');
+      if (destination.AccessControlTranslation) actions.push('s3:ObjectOwnerOverrideToBucketOwner');
+      ruleRequests.push(...actions.map((action) => ({ principal: role, action, resource: `${destBucketArn}/${object}` })));
+      const replicaKey = destination.EncryptionConfiguration?.ReplicaKmsKeyID;
+      if (replicaKey) {
+        const destRegion = destBucket?.stack.region ?? parseArn(replicaKey)?.region ?? region;
+        const destAccount = destBucket?.stack.account ?? destination.Account ?? bucket.stack.account;
+        const key = f.policies.keyOf(replicaKey, parseArn(replicaKey)?.account ?? destAccount, destRegion);
+        ruleRequests.push(...['kms:Encrypt', 'kms:GenerateDataKey'].map((action) => ({
+          principal: role, action, resource: key?.arn ?? replicaKey,
+          context: {
+            'kms:ViaService': `s3.${destRegion}.amazonaws.com`, 'kms:EncryptionContext:aws:s3:arn': destBucketArn,
+            'kms:CallerAccount': bucket.stack.account,
+          },
+        })));
+      }
+      f.edges.push({ kind: destination.Account && destination.Account !== bucket.stack.account ? 'S3 replication -> other account' : 'S3 replication -> same account', from: bucket, to: destBucketArn, requests: ruleRequests });
+    }
+  }
+}
+
+function pipelines(f: Finder): void {
+  for (const pipeline of f.assembly.resourcesOfType('AWS::CodePipeline::Pipeline')) {
+    const p = pipeline.properties;
+    const pipelineRole: string = p.RoleArn;
+    const stores = new Map<string, any>();
+    if (p.ArtifactStore) stores.set(pipeline.stack.region, p.ArtifactStore);
+    for (const s of asArray<any>(p.ArtifactStores)) stores.set(s.Region, s.ArtifactStore);
+    const artifactRequests = (principal: string, region: string, write: boolean, read: boolean): EdgeRequest[] => {
+      const store = stores.get(region) ?? stores.get(pipeline.stack.region);
+      if (!store) return [];
+      const object = `arn:aws:s3:::${store.Location}/${pipeline.ref.slice(0, 20)}/Artifact/abc123`;
+      const out: EdgeRequest[] = [];
+      if (read) out.push({ principal, action: 's3:GetObject', resource: object });
+      if (write) out.push({ principal, action: 's3:PutObject', resource: object });
+      if (store.EncryptionKey?.Id) {
+        const key = store.EncryptionKey.Id as string;
+        const keyRegion = parseArn(key)?.region ?? region;
+        const keyContext = { 'kms:ViaService': `s3.${keyRegion}.amazonaws.com`, 'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${store.Location}` };
+        const resolved = f.policies.keyOf(key, parseArn(key)?.account ?? pipeline.stack.account, keyRegion);
+        const keyArn = resolved?.arn ?? key;
+        if (read) out.push({ principal, action: 'kms:Decrypt', resource: keyArn, context: keyContext });
+        if (write) out.push({ principal, action: 'kms:GenerateDataKey', resource: keyArn, context: keyContext });
+      }
+      return out;
+    };
+    const pipelineRequests: EdgeRequest[] = [{ principal: 'codepipeline.amazonaws.com', action: 'sts:AssumeRole', resource: pipelineRole, context: { 'aws:SourceAccount': pipeline.stack.account, 'aws:SourceArn': pipeline.arn! } }];
+    for (const region of stores.keys()) pipelineRequests.push(...artifactRequests(pipelineRole, region, true, true));
+    f.edges.push({ kind: 'CodePipeline -> artifact stores', from: pipeline, to: [...stores.values()].map((s) => s.Location).join(', '), requests: pipelineRequests });
+    for (const stage of asArray<any>(p.Stages)) {
+      for (const action of asArray<any>(stage.Actions)) {
+        const region = action.Region ?? pipeline.stack.region;
+        const reads = asArray(action.InputArtifacts).length > 0;
+        const writes = asArray(action.OutputArtifacts).length > 0;
+        const label = `${stage.Name}/${action.Name}`;
+        const roleArn: string = action.RoleArn ?? pipelineRole;
+        const requests: EdgeRequest[] = [];
+        if (action.RoleArn) requests.push({ principal: pipelineRole, action: 'sts:AssumeRole', resource: action.RoleArn });
+        const provider = action.ActionTypeId?.Provider;
+        const category = action.ActionTypeId?.Category;
+        if (provider === 'CodeBuild') {
+          const projectArn = `arn:aws:codebuild:${region}:${parseArn(roleArn)?.account ?? pipeline.stack.account}:project/${action.Configuration.ProjectName}`;
+          requests.push({ principal: roleArn, action: 'codebuild:StartBuild', resource: projectArn }, { principal: roleArn, action: 'codebuild:BatchGetBuilds', resource: projectArn });
+          const project = f.assembly.findByArn(projectArn, 'AWS::CodeBuild::Project');
+          if (project) {
+            requests.push(...artifactRequests(project.properties.ServiceRole, region, writes, reads).map((r) => ({ ...r, principal: roleArnOf(f, project.properties.ServiceRole, project) })));
+          } else {
+            f.uncovered.push(`${pipeline.label}: CodeBuild project of ${label} is not in the assembly`);
+          }
+        } else if (provider === 'CodeDeploy') {
+          requests.push(...artifactRequests(roleArn, region, false, false));
+          requests.push(...codeDeployInstanceRequests(f, pipeline, action, region, artifactRequests));
+        } else if (provider === 'S3' && category === 'Deploy') {
+          requests.push(...artifactRequests(roleArn, region, false, true));
+          const target = `arn:aws:s3:::${action.Configuration.BucketName}/${action.Configuration.ObjectKey ?? 'deployed/object'}`;
+          requests.push({ principal: roleArn, action: 's3:PutObject', resource: target });
+          const targetBucket = f.policies.bucketOf(target);
+          const targetKey = asArray<any>(targetBucket?.properties.BucketEncryption?.ServerSideEncryptionConfiguration)[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID;
+          if (targetBucket && targetKey) {
+            requests.push({ principal: roleArn, action: 'kms:GenerateDataKey', resource: keyArnOf(f, targetKey, targetBucket), context: { 'kms:ViaService': `s3.${targetBucket.stack.region}.amazonaws.com`, 'kms:EncryptionContext:aws:s3:arn': targetBucket.arn! } });
+          }
+        } else {
+          requests.push(...artifactRequests(roleArn, region, writes, reads));
+        }
+        f.edges.push({ kind: `CodePipeline action (${provider})`, from: pipeline, to: label, requests });
+      }
+    }
+  }
+}
+
+function roleArnOf(f: Finder, reference: string, at: DeployedResource): string {
+  if (reference.startsWith('arn:')) return reference;
+  return f.assembly.findByRef(reference, 'AWS::IAM::Role', at.stack.account)?.arn ?? `arn:aws:iam::${at.stack.account}:role/${reference}`;
+}
+
+/** Instances of a CodeDeploy deployment group read the revision from the artifact store with their own role. */
+function codeDeployInstanceRequests(f: Finder, pipeline: DeployedResource, action: any, region: string,
+  artifactRequests: (principal: string, region: string, write: boolean, read: boolean) => EdgeRequest[]): EdgeRequest[] {
+  const group = f.assembly.resourcesOfType('AWS::CodeDeploy::DeploymentGroup')
+    .find((g) => g.stack.region === region && g.properties.ApplicationName === action.Configuration.ApplicationName && g.ref === action.Configuration.DeploymentGroupName);
+  if (!group) {
+    f.uncovered.push(`${pipeline.label}: CodeDeploy deployment group ${action.Configuration.DeploymentGroupName} is not in the assembly`);
+    return [];
+  }
+  const out: EdgeRequest[] = [];
+  for (const asgName of asArray<string>(group.properties.AutoScalingGroups)) {
+    const asg = f.assembly.findByRef(asgName, 'AWS::AutoScaling::AutoScalingGroup');
+    const templateId = asg?.properties.LaunchTemplate?.LaunchTemplateId;
+    const template = templateId && [...asg!.stack.resources.values()].find((r) => r.type === 'AWS::EC2::LaunchTemplate' && r.ref === templateId);
+    const profileRef = template?.properties.LaunchTemplateData?.IamInstanceProfile?.Arn ?? template?.properties.LaunchTemplateData?.IamInstanceProfile?.Name;
+    const profile = profileRef && [...asg!.stack.resources.values()].find((r) => r.type === 'AWS::IAM::InstanceProfile' && (r.arn === profileRef || r.ref === profileRef));
+    const roleName = profile && asArray<string>(profile.properties.Roles)[0];
+    if (!roleName) {
+      f.uncovered.push(`${group.label}: instance role of Auto Scaling group ${asgName}`);
+      continue;
+    }
+    out.push(...artifactRequests(roleArnOf(f, roleName, group), region, false, true));
+  }
+  return out;
+}
+
+function functions(f: Finder): void {
+  for (const fn of f.assembly.resourcesOfType('AWS::Lambda::Function')) {
+    const group = fn.properties.LoggingConfig?.LogGroup ?? `/aws/lambda/${fn.ref}`;
+    const stream = `arn:aws:logs:${fn.stack.region}:${fn.stack.account}:log-group:${group}:log-stream:2026/01/01/[$LATEST]abc`;
+    f.edges.push({
+      kind: 'Lambda function -> its log group', from: fn, to: group,
+      requests: [{ principal: fn.properties.Role, action: 'logs:CreateLogStream', resource: stream }, { principal: fn.properties.Role, action: 'logs:PutLogEvents', resource: stream }],
+    });
+  }
+}
+
+function stateMachines(f: Finder): void {
+  for (const machine of f.assembly.resourcesOfType('AWS::StepFunctions::StateMachine')) {
+    const role: string = machine.properties.RoleArn;
+    const definition = machine.properties.DefinitionString ? JSON.parse(machine.properties.DefinitionString) : machine.properties.Definition;
+    const states: any[] = [];
+    const walk = (node: any): void => {
+      for (const state of Object.values<any>(node?.States ?? {})) {
+        states.push(state);
+        for (const branch of asArray<any>(state.Branches)) walk(branch);
+        if (state.Iterator) walk(state.Iterator);
+        if (state.ItemProcessor) walk(state.ItemProcessor);
+      }
+    };
+    walk(definition);
+    for (const state of states) {
+      if (state.Type !== 'Task') continue;
+      const resource = String(state.Resource);
+      const args = state.Parameters ?? state.Arguments ?? {};
+      if (resource.startsWith('arn:aws:states:::sns:publish')) {
+        const topicArn = args.TopicArn;
+        const topic = f.assembly.findByArn(topicArn, 'AWS::SNS::Topic');
+        const requests: EdgeRequest[] = [{ principal: role, action: 'sns:Publish', resource: topicArn }];
+        if (topic) {
+          requests.push(...envelopeKeyRequests(f, role, topic.properties.KmsMasterKeyId, topic.stack.account, topic.stack.region,
+            { 'kms:EncryptionContext:aws:sns:topicArn': topicArn, 'kms:ViaService': `sns.${topic.stack.region}.amazonaws.com` }));
+        }
+        f.edges.push({ kind: 'Step Functions task -> SNS topic', from: machine, to: topicArn, requests });
+      }
+    }
+    const destinations = asArray<any>(machine.properties.LoggingConfiguration?.Destinations);
+    for (const d of destinations) {
+      const group = d.CloudWatchLogsLogGroup?.LogGroupArn;
+      f.edges.push({
+        kind: 'Step Functions -> log delivery', from: machine, to: group,
+        requests: ['logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups']
+          .map((action) => ({ principal: role, action, resource: '*' })),
+      });
+    }
+  }
+}
+
+function profilingGroups(f: Finder): void {
+  for (const group of f.assembly.resourcesOfType('AWS::CodeGuruProfiler::ProfilingGroup')) {
+    for (const channel of asArray<any>(group.properties.AnomalyDetectionNotificationConfiguration)) {
+      const topicArn = channel.channelUri;
+      const topic = f.assembly.findByArn(topicArn, 'AWS::SNS::Topic');
+      // Profiler publishes as its service-linked role, whose AWS managed policy allows sns:Publish
+      // on any topic (docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSServiceRoleForCodeGuru-Profiler.html);
+      // the topic policy must not refuse it, and the key policy must let the role encrypt.
+      const slr = `arn:aws:iam::${group.stack.account}:role/aws-service-role/codeguru-profiler.amazonaws.com/AWSServiceRoleForCodeGuruProfiler`;
+      const requests: EdgeRequest[] = [{ principal: slr, action: 'sns:Publish', resource: topicArn }];
+      if (topic) {
+        requests.push(...envelopeKeyRequests(f, slr, topic.properties.KmsMasterKeyId, topic.stack.account, topic.stack.region, { 'kms:ViaService': `sns.${topic.stack.region}.amazonaws.com` }));
+      }
+      f.edges.push({ kind: 'CodeGuru Profiler -> SNS topic', from: group, to: topicArn, requests });
+    }
+  }
+}
+
+function buildProjects(f: Finder): void {
+  for (const project of f.assembly.resourcesOfType('AWS::CodeBuild::Project')) {
+    const logs = project.properties.LogsConfig?.CloudWatchLogs;
+    if (!logs || logs.Status === 'DISABLED') continue;
+    const role = roleArnOf(f, project.properties.ServiceRole, project);
+    const group = logs.GroupName ?? `/aws/codebuild/${project.ref}`;
+    const stream = `arn:aws:logs:${project.stack.region}:${project.stack.account}:log-group:${group}:log-stream:${logs.StreamName ? `${logs.StreamName}/` : ''}0123abcd-build`;
+    f.edges.push({
+      kind: 'CodeBuild -> its log group', from: project, to: group,
+      requests: [{ principal: role, action: 'logs:CreateLogStream', resource: stream }, { principal: role, action: 'logs:PutLogEvents', resource: stream }],
+    });
+  }
+}
+
+/** The awslogs driver writes with the task execution role (docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html). */
+function containerLogs(f: Finder): void {
+  for (const task of f.assembly.resourcesOfType('AWS::ECS::TaskDefinition')) {
+    for (const container of asArray<any>(task.properties.ContainerDefinitions)) {
+      const logging = container.LogConfiguration;
+      if (logging?.LogDriver !== 'awslogs') continue;
+      const role = task.properties.ExecutionRoleArn;
+      const group = logging.Options?.['awslogs-group'];
+      const stream = `arn:aws:logs:${logging.Options?.['awslogs-region'] ?? task.stack.region}:${task.stack.account}:log-group:${group}:log-stream:${logging.Options?.['awslogs-stream-prefix'] ?? 'ecs'}/${container.Name}/0123abcd`;
+      f.edges.push({
+        kind: 'ECS awslogs -> log group', from: task, to: `${container.Name} -> ${group}`,
+        requests: role
+          ? [{ principal: role, action: 'logs:CreateLogStream', resource: stream }, { principal: role, action: 'logs:PutLogEvents', resource: stream }]
+          : [{ principal: 'ecs-tasks.amazonaws.com', action: 'logs:PutLogEvents', resource: stream }],
+      });
+    }
+  }
+}
+
+/** CodeDeploy reads the state of a deployment group's alarms with its service role. */
+function deploymentAlarms(f: Finder): void {
+  for (const group of f.assembly.resourcesOfType('AWS::CodeDeploy::DeploymentGroup')) {
+    const alarms = group.properties.AlarmConfiguration;
+    if (!alarms?.Enabled || asArray(alarms.Alarms).length === 0) continue;
+    f.edges.push({
+      kind: 'CodeDeploy -> deployment alarms', from: group, to: asArray<any>(alarms.Alarms).map((a) => a.Name).join(', '),
+      requests: [{ principal: roleArnOf(f, group.properties.ServiceRoleArn, group), action: 'cloudwatch:DescribeAlarms', resource: '*' }],
+    });
+  }
+}
+
+/** WAF delivers only to log groups named aws-waf-logs-* (docs.aws.amazon.com/waf/latest/developerguide/logging-cw-logs.html). */
+function wafLogs(f: Finder): void {
+  for (const config of f.assembly.resourcesOfType('AWS::WAFv2::LoggingConfiguration')) {
+    for (const destination of asArray<string>(config.properties.LogDestinationConfigs)) {
+      const parsed = parseArn(destination);
+      const name = parsed?.service === 'logs' ? parsed.resource.replace(/^log-group:/, '').replace(/:\*$/, '')
+        : parsed?.service === 's3' ? parsed.resource : parsed?.resource.split('/')[1];
+      if (!name?.startsWith('aws-waf-logs-')) {
+        f.structural.push({ kind: 'WAF logging -> destination', from: config, message: `the destination ${destination} must be named aws-waf-logs-*` });
+      }
+    }
+  }
+}
+
+/**
+ * What a service adds when it assumes a role: Elastic Beanstalk passes the external id
+ * `elasticbeanstalk` (docs.aws.amazon.com/elasticbeanstalk/latest/dg/iam-servicerole.html).
+ */
+const ASSUME_CONTEXT: Record<string, Record<string, string>> = {
+  'elasticbeanstalk.amazonaws.com': { 'sts:ExternalId': 'elasticbeanstalk' },
+};
+
+/** Roles handed to a service: the service must be able to assume them. */
+function roleTrusts(f: Finder): void {
+  const handed: Array<[string, string, (r: DeployedResource) => string | undefined]> = [
+    ['AWS::Lambda::Function', 'lambda.amazonaws.com', (r) => r.properties.Role],
+    ['AWS::CodeBuild::Project', 'codebuild.amazonaws.com', (r) => r.properties.ServiceRole],
+    ['AWS::StepFunctions::StateMachine', 'states.amazonaws.com', (r) => r.properties.RoleArn],
+    ['AWS::CodeDeploy::DeploymentGroup', 'codedeploy.amazonaws.com', (r) => r.properties.ServiceRoleArn],
+    ['AWS::ECS::TaskDefinition', 'ecs-tasks.amazonaws.com', (r) => r.properties.ExecutionRoleArn],
+    ['AWS::ECS::TaskDefinition', 'ecs-tasks.amazonaws.com', (r) => r.properties.TaskRoleArn],
+    ['AWS::IAM::InstanceProfile', 'ec2.amazonaws.com', (r) => asArray<string>(r.properties.Roles)[0]],
+    ['AWS::Config::RemediationConfiguration', 'ssm.amazonaws.com', (r) => asArray<string>(r.properties.Parameters?.AutomationAssumeRole?.StaticValue?.Values)[0]],
+    ['AWS::Config::ConfigurationRecorder', 'config.amazonaws.com', (r) => r.properties.RoleARN],
+    ['AWS::ElasticBeanstalk::Environment', 'elasticbeanstalk.amazonaws.com',
+      (r) => asArray<any>(r.properties.OptionSettings).find((o) => o.Namespace === 'aws:elasticbeanstalk:environment' && o.OptionName === 'ServiceRole')?.Value],
+  ];
+  for (const [type, service, roleOf] of handed) {
+    for (const resource of f.assembly.resourcesOfType(type)) {
+      const reference = roleOf(resource);
+      if (!reference) continue;
+      const roleArn = roleArnOf(f, reference, resource);
+      if (roleArn.includes('/aws-service-role/')) continue;
+      f.edges.push({
+        kind: `${service.split('.')[0]} assumes its role`, from: resource, to: roleArn,
+        requests: [{ principal: service, action: 'sts:AssumeRole', resource: roleArn, context: { 'aws:SourceAccount': resource.stack.account, ...ASSUME_CONTEXT[service] } }],
+      });
+    }
+  }
+}
