@@ -5,7 +5,7 @@
  * S3 assumes; the destination ({@link ReplicationDestination}) carries the bucket policy and key
  * policy that let that role in. Both buckets are versioned and KMS-encrypted: the source key is
  * readable by the role, and replicas are written with the destination's replica key. Replication
- * Time Control (15-minute SLA) and replication metrics are on by default, delete markers are
+ * Time Control (15-minute SLA) is on by default and replication metrics always, delete markers are
  * replicated on request, and across accounts ownership of replicas passes to the destination.
  * A CloudWatch alarm on failed replications tells a person when an object did not make it.
  */
@@ -46,8 +46,10 @@ export interface ReplicatedBucketProps {
   readonly encryptionKey?: kms.IKey;
 
   /**
-   * S3 Replication Time Control: 99.99 % of objects replicated within 15 minutes, with
-   * replication metrics (they are required with RTC).
+   * S3 Replication Time Control: 99.99 % of objects replicated within 15 minutes, and the
+   * 15-minute threshold for the `OperationMissedThreshold` event. Replication metrics are on
+   * whether or not RTC is: the failed-replication alarm watches `OperationsFailedReplication`,
+   * which S3 publishes only for rules with replication metrics enabled.
    * @default true
    */
   readonly replicationTimeControl?: boolean;
@@ -198,7 +200,13 @@ export class ReplicatedBucket extends Construct {
           kmsKey: replicaKey,
           sseKmsEncryptedObjects: true,
           replicationTimeControl: rtc ? s3.ReplicationTimeValue.FIFTEEN_MINUTES : undefined,
-          metrics: rtc ? s3.ReplicationTimeValue.FIFTEEN_MINUTES : undefined,
+          // Always on: S3 publishes OperationsFailedReplication (the alarm below) only for rules with
+          // replication metrics, which do not need RTC. Without RTC, aws-cdk-lib renders
+          // `Metrics: { Status: Enabled }` without the EventThreshold that belongs to RTC.
+          // https://docs.aws.amazon.com/AmazonS3/latest/userguide/repl-metrics.html
+          // https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-metrics-events.html
+          // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metrics.html
+          metrics: s3.ReplicationTimeValue.FIFTEEN_MINUTES,
           deleteMarkerReplication: props.deleteMarkerReplication ?? false,
           accessControlTransition: (props.ownershipToDestination ?? this.crossAccount) || undefined,
           storageClass: props.replicaStorageClass,

@@ -181,8 +181,35 @@ describe('RES-7 ReplicatedBucket', () => {
       ReplicationConfiguration: { Rules: [Match.objectLike({
         DeleteMarkerReplication: { Status: 'Enabled' },
         Filter: { Prefix: 'reports/' },
-        Destination: Match.objectLike({ ReplicationTime: Match.absent(), Metrics: Match.absent() }),
+        Destination: Match.objectLike({ ReplicationTime: Match.absent() }),
       })] },
+    });
+  });
+
+  test('without RTC, replication metrics stay on, so the failed-replication alarm watches a metric S3 publishes', () => {
+    // OperationsFailedReplication is published for rules with replication metrics enabled, with or
+    // without RTC; EventThreshold only belongs to RTC's OperationMissedThreshold event.
+    const app = checkedApp();
+    const dst = new ReplicationDestination(new Stack(app, 'D', { env: { account: WORKLOAD, region: 'us-west-2' } }), 'Dst');
+    const src = new Stack(app, 'S', { env: { account: WORKLOAD, region: 'us-east-1' } });
+    const replicated = new ReplicatedBucket(src, 'Src', { destination: dst, replicationTimeControl: false });
+    synthWithChecks(app);
+    const template = Template.fromStack(src);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      ReplicationConfiguration: { Rules: [Match.objectLike({
+        Id: 'replicate-to-destination',
+        Destination: Match.objectLike({ ReplicationTime: Match.absent(), Metrics: { Status: 'Enabled' } }),
+      })] },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/S3',
+      MetricName: 'OperationsFailedReplication',
+      // The dimensions S3 publishes replication metrics under, and nothing else.
+      Dimensions: [
+        { Name: 'DestinationBucket', Value: dst.bucketName },
+        { Name: 'RuleId', Value: 'replicate-to-destination' },
+        { Name: 'SourceBucket', Value: src.resolve(replicated.bucket.bucketName) },
+      ],
     });
   });
 
