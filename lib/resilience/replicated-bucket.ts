@@ -5,10 +5,11 @@
  * S3 assumes; the destination ({@link ReplicationDestination}) carries the bucket policy and key
  * policy that let that role in. Both buckets are versioned and KMS-encrypted: the source key is
  * readable by the role, and replicas are written with the destination's replica key. Replication
- * Time Control (15-minute SLA) and replication metrics are on by default, delete markers are
+ * Time Control (15-minute SLA) is on by default and replication metrics always, delete markers are
  * replicated on request, and across accounts ownership of replicas passes to the destination.
  * A CloudWatch alarm on failed replications tells a person when an object did not make it.
  */
+import * as crypto from 'crypto';
 import { Arn, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -46,8 +47,10 @@ export interface ReplicatedBucketProps {
   readonly encryptionKey?: kms.IKey;
 
   /**
-   * S3 Replication Time Control: 99.99 % of objects replicated within 15 minutes, with
-   * replication metrics (they are required with RTC).
+   * S3 Replication Time Control: 99.99 % of objects replicated within 15 minutes, and the
+   * 15-minute threshold for the `OperationMissedThreshold` event. Replication metrics are on
+   * whether or not RTC is: the failed-replication alarm watches `OperationsFailedReplication`,
+   * which S3 publishes only for rules with replication metrics enabled.
    * @default true
    */
   readonly replicationTimeControl?: boolean;
@@ -165,9 +168,9 @@ export class ReplicatedBucket extends Construct {
 
     const sandbox = isSandbox(this, props.sandbox);
     // A name known before deployment lets the destination's policies name this role without a
-    // cross-stack reference (which would be a cycle: the rule also names the destination).
-    // IAM names are global to the account, so the region is part of it.
-    const roleName = `${Names.uniqueResourceName(this, { maxLength: 40, separator: '-' })}-replication-${stack.region}`;
+    // cross-stack reference (which would be a cycle: the rule also names the destination). The
+    // destination does not compute it again: it admits exactly the ARN built here.
+    const roleName = replicationRoleName(this);
     const roleArn = Arn.format({ partition: stack.partition, service: 'iam', region: '', account: stack.account, resource: 'role', resourceName: roleName }, stack);
     this.replicationRole = new ServiceRole(this, 'ReplicationRole', {
       roleName,
@@ -198,7 +201,13 @@ export class ReplicatedBucket extends Construct {
           kmsKey: replicaKey,
           sseKmsEncryptedObjects: true,
           replicationTimeControl: rtc ? s3.ReplicationTimeValue.FIFTEEN_MINUTES : undefined,
-          metrics: rtc ? s3.ReplicationTimeValue.FIFTEEN_MINUTES : undefined,
+          // Always on: S3 publishes OperationsFailedReplication (the alarm below) only for rules with
+          // replication metrics, which do not need RTC. Without RTC, aws-cdk-lib renders
+          // `Metrics: { Status: Enabled }` without the EventThreshold that belongs to RTC.
+          // https://docs.aws.amazon.com/AmazonS3/latest/userguide/repl-metrics.html
+          // https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-metrics-events.html
+          // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metrics.html
+          metrics: s3.ReplicationTimeValue.FIFTEEN_MINUTES,
           deleteMarkerReplication: props.deleteMarkerReplication ?? false,
           accessControlTransition: (props.ownershipToDestination ?? this.crossAccount) || undefined,
           storageClass: props.replicaStorageClass,
@@ -251,9 +260,56 @@ export class ReplicatedBucket extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.alarmTopic = props.alarmTopic ?? new NotificationTopic(this, 'Alarms', { displayName: `Replication alarms of ${this.node.path}`, sandbox }).topic;
+    this.alarmTopic = props.alarmTopic ?? new NotificationTopic(this, 'Alarms', { displayName: alarmTopicDisplayName(this.node.path), sandbox }).topic;
     addAlarmNotification(this.failedReplicationAlarm, this.alarmTopic);
   }
+}
+
+/** IAM role names: at most 64 characters. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html */
+const ROLE_NAME_MAX = 64;
+const ROLE_NAME_INFIX = '-replication-';
+/** The unique part's length before role names were bounded: names that fitted keep it. */
+const ROLE_NAME_UNIQUE_MAX = 40;
+/**
+ * The longest region code today is 15 characters (`us-isof-south-1`; aws-cdk-lib's region table
+ * and the AWS SDK's partition data agree). A region that is a token (environment-agnostic stack)
+ * is budgeted at this length.
+ */
+const LONGEST_REGION_LENGTH = 15;
+/** Fewer characters than this left for the unique part: the region is spelled by its hash. */
+const ROLE_NAME_UNIQUE_MIN = 16;
+
+/**
+ * The name of the role S3 assumes for `scope`: `<unique id>-replication-<region>`, at most 64
+ * characters for any stack name, construct path and region. IAM names are global to the account,
+ * so the region is part of it (the same stack in two regions must not collide).
+ *
+ * The unique part is `Names.uniqueResourceName` cut to what the region leaves, never more than
+ * 40 characters, so every name that fitted before keeps exactly its old value (no role
+ * replacement). A region that is a token is budgeted at {@link LONGEST_REGION_LENGTH}; a concrete
+ * region code too long to leave 16 characters (none exists) is replaced by its hash.
+ */
+function replicationRoleName(scope: Construct): string {
+  const region = Stack.of(scope).region;
+  const regionLength = Token.isUnresolved(region) ? LONGEST_REGION_LENGTH : region.length;
+  const room = ROLE_NAME_MAX - ROLE_NAME_INFIX.length - regionLength;
+  if (room >= ROLE_NAME_UNIQUE_MIN) {
+    const unique = Names.uniqueResourceName(scope, { maxLength: Math.min(ROLE_NAME_UNIQUE_MAX, room), separator: '-' });
+    return `${unique}${ROLE_NAME_INFIX}${region}`;
+  }
+  const regionHash = crypto.createHash('sha256').update(region).digest('hex').slice(0, 8);
+  return `${Names.uniqueResourceName(scope, { maxLength: ROLE_NAME_UNIQUE_MAX, separator: '-' })}${ROLE_NAME_INFIX}${regionHash}`;
+}
+
+/**
+ * SNS topic display names: at most 100 characters.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html#cfn-sns-topic-displayname
+ * A long construct path keeps its end, the part that tells which bucket it is.
+ */
+function alarmTopicDisplayName(path: string): string {
+  const prefix = 'Replication alarms of ';
+  const room = 100 - prefix.length;
+  return prefix + (path.length <= room ? path : `...${path.slice(-(room - 3))}`);
 }
 
 /**

@@ -9,6 +9,7 @@
  * The policies name the source account and match the role by `aws:PrincipalArn`, so the
  * destination can be deployed before the source role exists.
  */
+import * as crypto from 'crypto';
 import { Arn, Names, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -56,7 +57,8 @@ export interface ReplicationDestinationProps {
   /**
    * The bucket name.
    * @default - `<unique id of this construct>-<account>-<region>`, known before deployment so
-   * sources in other stacks, accounts or regions name it without a cross-stack reference
+   * sources in other stacks, accounts or regions name it without a cross-stack reference; the
+   * unique id is cut so the name is a valid S3 bucket name for any construct path and region
    */
   readonly bucketName?: string;
 
@@ -159,8 +161,7 @@ export class ReplicationDestination extends Construct implements IReplicationDes
       region: stack.region,
     }, stack);
 
-    this.bucketName = props.bucketName
-      ?? `${Names.uniqueResourceName(this, { maxLength: 24, separator: '-' }).toLowerCase()}-${stack.account}-${stack.region}`;
+    this.bucketName = props.bucketName ?? destinationBucketName(this);
     const secure = new SecureBucket(this, 'Replicas', {
       encryptionKey: this.replicaKey,
       serverAccessLogsBucket: props.serverAccessLogsBucket,
@@ -206,4 +207,38 @@ export class ReplicationDestination extends Construct implements IReplicationDes
       this.node.addMetadata('aws:cdk:info', 'The source account is a token: make sure it resolves to the account of the source bucket.');
     }
   }
+}
+
+/**
+ * S3 bucket names: 3 to 63 characters of lowercase letters, digits, periods and hyphens, beginning
+ * and ending with a letter or digit, not starting with `xn--`, `sthree-` or `amzn-s3-demo-`.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+ */
+const RESERVED_BUCKET_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
+/** 24 + `-` + 12 (account) + `-` + 25 (region) = 63. */
+const BUCKET_UNIQUE_MAX = 24;
+const ACCOUNT_MAX = 12;
+const REGION_MAX = 25;
+
+/**
+ * `<unique id>-<account>-<region>`, a valid S3 bucket name for any construct path, account and
+ * region.
+ *
+ * The unique part is at most 24 characters of lowercase letters, digits and hyphens, beginning
+ * with the stack name's first letter; when it would start with a prefix S3 reserves, it is
+ * prefixed with `r` (such a name never deployed, so no existing bucket is renamed). An account id
+ * has 12 digits, and a region code up to 25 characters is kept as it is (the longest today,
+ * `us-isof-south-1`, has 15, which also bounds a region that is a token); a longer concrete value
+ * is spelled by its hash, so the name never exceeds 63 characters.
+ */
+function destinationBucketName(scope: Construct): string {
+  const stack = Stack.of(scope);
+  let unique = Names.uniqueResourceName(scope, { maxLength: BUCKET_UNIQUE_MAX, separator: '-' }).toLowerCase();
+  if (RESERVED_BUCKET_PREFIXES.some((prefix) => unique.startsWith(prefix)) || !/^[a-z0-9]/.test(unique)) {
+    unique = `r${Names.uniqueResourceName(scope, { maxLength: BUCKET_UNIQUE_MAX - 1, separator: '-' }).toLowerCase()}`;
+  }
+  const fit = (part: string, max: number) => (Token.isUnresolved(part) || part.length <= max
+    ? part
+    : crypto.createHash('sha256').update(part).digest('hex').slice(0, 8));
+  return `${unique}-${fit(stack.account, ACCOUNT_MAX)}-${fit(stack.region, REGION_MAX)}`;
 }

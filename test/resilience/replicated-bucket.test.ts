@@ -1,5 +1,9 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { Construct } from 'constructs';
 import { ReplicatedBucket, ReplicationDestination } from '../../lib';
 import { addReplicatedBucketExamples, ReplicatedBucketExamples } from '../../examples/resilience/replicated-bucket';
 import { exampleConfig } from '../../examples/config';
@@ -181,8 +185,35 @@ describe('RES-7 ReplicatedBucket', () => {
       ReplicationConfiguration: { Rules: [Match.objectLike({
         DeleteMarkerReplication: { Status: 'Enabled' },
         Filter: { Prefix: 'reports/' },
-        Destination: Match.objectLike({ ReplicationTime: Match.absent(), Metrics: Match.absent() }),
+        Destination: Match.objectLike({ ReplicationTime: Match.absent() }),
       })] },
+    });
+  });
+
+  test('without RTC, replication metrics stay on, so the failed-replication alarm watches a metric S3 publishes', () => {
+    // OperationsFailedReplication is published for rules with replication metrics enabled, with or
+    // without RTC; EventThreshold only belongs to RTC's OperationMissedThreshold event.
+    const app = checkedApp();
+    const dst = new ReplicationDestination(new Stack(app, 'D', { env: { account: WORKLOAD, region: 'us-west-2' } }), 'Dst');
+    const src = new Stack(app, 'S', { env: { account: WORKLOAD, region: 'us-east-1' } });
+    const replicated = new ReplicatedBucket(src, 'Src', { destination: dst, replicationTimeControl: false });
+    synthWithChecks(app);
+    const template = Template.fromStack(src);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      ReplicationConfiguration: { Rules: [Match.objectLike({
+        Id: 'replicate-to-destination',
+        Destination: Match.objectLike({ ReplicationTime: Match.absent(), Metrics: { Status: 'Enabled' } }),
+      })] },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/S3',
+      MetricName: 'OperationsFailedReplication',
+      // The dimensions S3 publishes replication metrics under, and nothing else.
+      Dimensions: [
+        { Name: 'DestinationBucket', Value: dst.bucketName },
+        { Name: 'RuleId', Value: 'replicate-to-destination' },
+        { Name: 'SourceBucket', Value: src.resolve(replicated.bucket.bucketName) },
+      ],
     });
   });
 
@@ -264,5 +295,160 @@ describe('RES-7 sandbox mode', () => {
     const source = Template.fromStack(stacks.crossRegionSource);
     source.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
     source.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
+  });
+});
+
+describe('RES-7 generated names stay within service limits', () => {
+  /** The longest region code today (aws-cdk-lib's region table and the AWS SDK's partitions agree). */
+  const LONGEST_REGION = 'us-isof-south-1';
+  const longName = (prefix: string, length: number) => (prefix + 'x'.repeat(length)).slice(0, length);
+
+  interface PairOptions {
+    readonly sourceStackName: string;
+    readonly sourceId: string;
+    readonly destinationStackName: string;
+    readonly destinationId: string;
+    /** Undefined: an environment-agnostic stack (region and account are tokens). */
+    readonly sourceRegion?: string;
+    readonly destinationRegion?: string;
+  }
+
+  /** A source and a destination, constructed but not synthesized (fast enough to sweep inputs). */
+  function pair(options: PairOptions) {
+    const app = checkedApp();
+    const envOf = (region?: string) => (region ? { account: WORKLOAD, region } : undefined);
+    const dstStack = new Stack(app, options.destinationStackName, { env: envOf(options.destinationRegion) });
+    const srcStack = new Stack(app, options.sourceStackName, { env: envOf(options.sourceRegion) });
+    const destination = new ReplicationDestination(dstStack, options.destinationId);
+    const replicated = new ReplicatedBucket(srcStack, options.sourceId, {
+      destination,
+      crossRegion: options.sourceRegion !== undefined && options.sourceRegion !== options.destinationRegion,
+    });
+    return { app, srcStack, dstStack, destination, replicated };
+  }
+
+  /** Renders a resolved CloudFormation string value with the pseudo parameters of a deployment. */
+  function render(value: unknown, region: string): string {
+    if (typeof value === 'string') return value;
+    const v = value as { Ref?: string; 'Fn::Join'?: [string, unknown[]] };
+    if (v.Ref === 'AWS::Region') return region;
+    if (v.Ref === 'AWS::AccountId') return WORKLOAD;
+    if (v.Ref === 'AWS::Partition') return 'aws';
+    if (v['Fn::Join']) return v['Fn::Join'][1].map((part) => render(part, region)).join(v['Fn::Join'][0]);
+    throw new Error(`cannot render ${JSON.stringify(value)}`);
+  }
+
+  /** The role name on the source side, and the role ARNs the destination's bucket and key policies admit. */
+  function namesOf(p: ReturnType<typeof pair>, deployRegion: string) {
+    const roleName = render(p.srcStack.resolve((p.replicated.replicationRole.node.defaultChild as iam.CfnRole).roleName), deployRegion);
+    interface Statement { readonly Condition?: { readonly ArnEquals?: Record<string, unknown> } }
+    const principalArns = (document: unknown): string[] => (p.dstStack.resolve(document) as { Statement: Statement[] }).Statement
+      .map((s) => s.Condition?.ArnEquals?.['aws:PrincipalArn'])
+      .filter((arn) => arn !== undefined)
+      .map((arn) => render(arn, deployRegion));
+    const admitted = [
+      ...principalArns(p.destination.bucket.policy!.document.toJSON()),
+      ...principalArns((p.destination.replicaKey.node.defaultChild as kms.CfnKey).keyPolicy),
+    ];
+    const bucketName = render(p.dstStack.resolve(p.destination.bucketName), deployRegion);
+    return { roleName, admitted, bucketName, alias: p.destination.replicaKeyAlias };
+  }
+
+  /** S3's general purpose bucket naming rules, https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html */
+  function s3NameProblems(name: string): string[] {
+    const problems: string[] = [];
+    if (name.length < 3 || name.length > 63) problems.push(`${name.length} characters`);
+    if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name)) problems.push('characters or edges');
+    if (name.includes('..')) problems.push('adjacent periods');
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) problems.push('IP address');
+    for (const prefix of ['xn--', 'sthree-', 'amzn-s3-demo-']) if (name.startsWith(prefix)) problems.push(`prefix ${prefix}`);
+    for (const suffix of ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3']) if (name.endsWith(suffix)) problems.push(`suffix ${suffix}`);
+    return problems;
+  }
+
+  function expectWithinLimits(names: ReturnType<typeof namesOf>) {
+    // IAM role names: 64 characters of [\w+=,.@-], https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+    expect(names.roleName).toMatch(/^[\w+=,.@-]{1,64}$/);
+    // The destination admits exactly the role the source creates, in its bucket policy and key policy.
+    expect(names.admitted).toHaveLength(3);
+    for (const arn of names.admitted) expect(arn).toMatch(new RegExp(`^arn:[a-z-]+:iam::${WORKLOAD}:role/${names.roleName}$`));
+    expect(s3NameProblems(names.bucketName)).toEqual([]);
+    // KMS alias names: 256 characters of [a-zA-Z0-9/_-] after "alias/", https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html
+    expect(names.alias).toMatch(/^alias\/[a-zA-Z0-9/_-]{1,250}$/);
+  }
+
+  test('a long stack name and construct id in ap-southeast-2 give a role name of at most 64 characters, admitted as such by the destination', () => {
+    const p = pair({
+      sourceStackName: longName('CustomerDocumentsProductionSource', 60), sourceId: longName('CustomerDocumentsReplicatedBucket', 60),
+      destinationStackName: longName('CustomerDocumentsProductionReplica', 60), destinationId: longName('CustomerDocumentsReplicas', 60),
+      sourceRegion: 'ap-southeast-2', destinationRegion: 'ap-southeast-4',
+    });
+    synthWithChecks(p.app);
+    const roleName = Template.fromStack(p.srcStack).findResources('AWS::IAM::Role', { Properties: { RoleName: Match.stringLikeRegexp('-replication-ap-southeast-2$') } });
+    expect(Object.keys(roleName)).toHaveLength(1);
+    expectWithinLimits(namesOf(p, 'ap-southeast-2'));
+  });
+
+  test('in an environment-agnostic stack, the role name fits 64 characters even in the longest region', () => {
+    const p = pair({
+      sourceStackName: longName('CustomerDocumentsProductionSource', 60), sourceId: longName('CustomerDocumentsReplicatedBucket', 60),
+      destinationStackName: longName('CustomerDocumentsProductionReplica', 60), destinationId: longName('CustomerDocumentsReplicas', 60),
+    });
+    expectWithinLimits(namesOf(p, LONGEST_REGION));
+  });
+
+  test('the region budget of an environment-agnostic stack covers every region aws-cdk-lib knows', () => {
+    const longest = Math.max(...RegionInfo.regions.map((r) => r.name.length));
+    expect(longest).toBeLessThanOrEqual(LONGEST_REGION.length);
+  });
+
+  test('a destination whose stack name starts with a prefix S3 reserves still gets a bucket name S3 accepts', () => {
+    for (const stackName of ['SThree', 'Sthree-configurator-data', 'Xn']) {
+      const p = pair({ sourceStackName: 'Src', sourceId: 'Data', destinationStackName: stackName, destinationId: 'Replicas', sourceRegion: 'eu-west-1', destinationRegion: 'eu-central-1' });
+      expect(s3NameProblems(namesOf(p, 'eu-central-1').bucketName)).toEqual([]);
+    }
+    // Amzn/S3/Demo/R would start "amzn-s3-demo-".
+    const demoStack = new Stack(checkedApp(), 'Amzn', { env: { account: WORKLOAD, region: 'eu-central-1' } });
+    const demo = new ReplicationDestination(new Construct(new Construct(demoStack, 'S3'), 'Demo'), 'R');
+    expect(s3NameProblems(demo.bucketName)).toEqual([]);
+  });
+
+  test.each([
+    ['us-east-1'], ['eu-central-1'], ['us-gov-west-1'], ['ap-southeast-5'], [LONGEST_REGION],
+    // No such region exists; a concrete region of any length must still give valid names.
+    ['xx-a-region-code-far-longer-than-any-that-exists-1'],
+    [undefined],
+  ])('every generated name is within its limits, for stack names and ids from 1 to 128 characters, in region %s', (region) => {
+    for (const stackLength of [1, 9, 30, 128]) {
+      for (const idLength of [1, 12, 41, 128]) {
+        const names = {
+          sourceStackName: longName('Source', stackLength), sourceId: longName('Data', idLength),
+          destinationStackName: longName('Replica', stackLength), destinationId: longName('Replicas', idLength),
+        };
+        if (region === undefined) {
+          expectWithinLimits(namesOf(pair(names), LONGEST_REGION));
+        } else {
+          // The region under test on the source side (role name), then on the destination side (bucket name).
+          expectWithinLimits(namesOf(pair({ ...names, sourceRegion: region, destinationRegion: 'us-west-2' }), region));
+          expectWithinLimits(namesOf(pair({ ...names, sourceRegion: 'us-west-2', destinationRegion: region }), region));
+        }
+      }
+    }
+  });
+
+  test('a short name keeps the role name it always had, so existing deployments do not replace their role', () => {
+    const p = pair({ sourceStackName: 'Res7-CrossRegion-Source', sourceId: 'Data', destinationStackName: 'Replica', destinationId: 'Replicas', sourceRegion: 'eu-west-1', destinationRegion: 'eu-central-1' });
+    expect(namesOf(p, 'eu-west-1').roleName).toBe('Res7CrossRegionSource-Data-8FDAE072-replication-eu-west-1');
+  });
+
+  test('the default alarm topic display name fits SNS\'s 100 characters for a long construct path', () => {
+    const p = pair({
+      sourceStackName: longName('CustomerDocumentsProductionSource', 60), sourceId: longName('CustomerDocumentsReplicatedBucket', 60),
+      destinationStackName: 'Replica', destinationId: 'Replicas', sourceRegion: 'eu-west-1', destinationRegion: 'eu-central-1',
+    });
+    synthWithChecks(p.app);
+    Template.fromStack(p.srcStack).hasResourceProperties('AWS::SNS::Topic', {
+      DisplayName: Match.stringLikeRegexp('^Replication alarms of .{1,78}$'),
+    });
   });
 });
