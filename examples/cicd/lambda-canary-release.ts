@@ -59,7 +59,6 @@ export function exampleFunction(scope: Construct, id: string, description: strin
     role,
     logGroup,
     tracing: lambda.Tracing.ACTIVE,
-    reservedConcurrentExecutions: 10,
   });
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] }));
   acknowledge(role.grantsPolicy.node.defaultChild!, 'AwsSolutions-IAM5[Resource::*]',
@@ -67,6 +66,8 @@ export function exampleFunction(scope: Construct, id: string, description: strin
   const resource = fn.node.defaultChild!;
   acknowledge(resource, 'NIST.800.53.R5-LambdaInsideVPC',
     'This example function reaches no resource inside a VPC, so a VPC would add NAT cost and failure modes without narrowing its access.');
+  acknowledge(resource, 'NIST.800.53.R5-LambdaConcurrency',
+    'This example reserves no concurrency so that it deploys in accounts with a low Lambda concurrency quota, such as new accounts, where Lambda refuses any reservation that leaves fewer than 100 unreserved concurrent executions; an application with room in its account sets reservedConcurrentExecutions.');
   acknowledge(resource, 'NIST.800.53.R5-LambdaDLQ',
     'This function is only invoked synchronously (by callers of the alias or by CodeDeploy), so a failure returns to the caller; a dead-letter queue only receives failed asynchronous invocations.');
   return fn;

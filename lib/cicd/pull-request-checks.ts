@@ -29,6 +29,7 @@ import { EncryptedLogGroup } from '../core/log-group';
 import { NotificationTopic } from '../core/notification-topic';
 import { isSandbox } from '../core/sandbox';
 import { ServiceRole } from '../core/service-role';
+import { checkReservedConcurrency } from '../core/reserved-concurrency';
 import { PropsCheck } from '../core/validation';
 import { acknowledgeProjectGrants } from './cicd-acknowledgements';
 import { createCustomResourceProvider } from '../core/custom-resource-provider';
@@ -130,6 +131,16 @@ export interface PullRequestChecksProps {
    * @default - the `sandbox` context value, else false
    */
   readonly sandbox?: boolean;
+
+  /**
+   * Concurrency reserved for each of the two Lambda functions of the custom resource that
+   * manages the approval rule template (its handler and the provider framework), a positive
+   * whole number. Opt-in, because Lambda refuses a reservation that leaves fewer than 100 of the
+   * account's concurrent executions unreserved, so it fails the deployment in accounts with a low
+   * concurrency quota, such as new accounts.
+   * @default - none; the functions run within the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /** CodeCommit actions that read a repository (AWSCodeCommitReadOnly, limited to one repository). */
@@ -236,6 +247,7 @@ export class PullRequestChecks extends Construct {
       check.require(/^[^\s~^:?*[\\]+$/.test(branch) && !branch.startsWith('refs/'),
         `"${branch}" is not a branch name (give it without refs/heads/)`);
     }
+    checkReservedConcurrency(check, props.reservedConcurrentExecutions);
     check.throwIfAny();
 
     const sandbox = isSandbox(this, props.sandbox);
@@ -352,6 +364,7 @@ export class PullRequestChecks extends Construct {
       handlerDir: path.join(__dirname, 'handlers', 'approval-rule-template'),
       description: `Manages the CodeCommit approval rule template of ${this.node.path}`,
       timeout: Duration.minutes(2),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       sandbox,
     });
     handler.role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -362,7 +375,7 @@ export class PullRequestChecks extends Construct {
     acknowledge(handler.role.grantsPolicy.node.defaultChild!, 'AwsSolutions-IAM5[Resource::*]',
       'CodeCommit approval rule template actions (Create, UpdateContent, UpdateDescription, Delete ApprovalRuleTemplate) have no resource-level permissions, so they must name every resource; associations are limited to this repository.');
 
-    const provider = createCustomResourceProvider(this, 'ApprovalRuleTemplateProvider', handler, sandbox);
+    const provider = createCustomResourceProvider(this, 'ApprovalRuleTemplateProvider', handler, sandbox, props.reservedConcurrentExecutions);
     this.approvalRuleTemplate = new CustomResource(this, 'ApprovalRuleTemplate', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::CodeCommitApprovalRuleTemplate',

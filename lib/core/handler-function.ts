@@ -12,8 +12,10 @@ import { Construct } from 'constructs';
 import { acknowledge } from './acknowledge';
 import { createEncryptionKey } from './encryption-key';
 import { EncryptedLogGroup } from './log-group';
+import { acknowledgeNoReservedConcurrency, checkReservedConcurrency } from './reserved-concurrency';
 import { isSandbox } from './sandbox';
 import { ServiceRole } from './service-role';
+import { PropsCheck } from './validation';
 
 /**
  * Lambda code for a TypeScript handler that ships with this library, with no bundler at synth.
@@ -95,8 +97,11 @@ export interface HandlerFunctionProps {
    */
   readonly asyncInvocation?: boolean;
   /**
-   * Reserved concurrency: caps how many copies run at once.
-   * @default 5
+   * Reserved concurrency: the number of concurrent executions set aside for this function, which
+   * is also the most it can run at once. A positive whole number. Opt-in, because Lambda refuses
+   * a reservation that leaves fewer than 100 of the account's concurrent executions unreserved,
+   * so it fails the deployment in accounts with a low concurrency quota, such as new accounts.
+   * @default - none; the function runs within the account's unreserved concurrency
    */
   readonly reservedConcurrentExecutions?: number;
   /**
@@ -110,7 +115,8 @@ export interface HandlerFunctionProps {
  * A Node.js Lambda function for the few jobs no service integration can do (custom resources for
  * APIs CloudFormation lacks). Latest Node.js runtime, its own role whose grants go to a managed
  * policy, an explicit encrypted log group with retention (no `logRetention` helper Lambda),
- * X-Ray tracing, reserved concurrency, and a KMS-encrypted DLQ for asynchronous invocations.
+ * X-Ray tracing, a KMS-encrypted DLQ for asynchronous invocations, and reserved concurrency only
+ * when asked for (`reservedConcurrentExecutions`).
  */
 export class HandlerFunction extends Construct {
   /** The function. */
@@ -124,6 +130,9 @@ export class HandlerFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
     super(scope, id);
+    const check = new PropsCheck(this, 'HandlerFunction');
+    checkReservedConcurrency(check, props.reservedConcurrentExecutions);
+    check.throwIfAny();
     const sandbox = isSandbox(this, props.sandbox);
     this.role = new ServiceRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -163,12 +172,13 @@ export class HandlerFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? 5,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       deadLetterQueue,
     });
     const fn = this.function.node.defaultChild!;
     acknowledge(fn, 'NIST.800.53.R5-LambdaInsideVPC',
       'The function only calls public AWS APIs and reaches no resource inside a VPC, so placing it in one would add NAT cost and failure modes without narrowing its access.');
+    if (props.reservedConcurrentExecutions === undefined) acknowledgeNoReservedConcurrency(fn);
     if (!props.asyncInvocation) {
       acknowledge(fn, 'NIST.800.53.R5-LambdaDLQ',
         'The function is invoked synchronously, so a failure returns to its caller (CloudFormation or Step Functions), which records and retries it; a dead-letter queue only receives failed asynchronous invocations.');

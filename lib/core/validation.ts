@@ -1,3 +1,4 @@
+import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
@@ -53,6 +54,17 @@ export class PropsCheck {
   public inRange(name: string, value: number | undefined, min: number, max: number): this {
     if (value !== undefined && (!Number.isFinite(value) || value < min || value > max)) {
       this.problems.push(`${name} must be between ${min} and ${max}, got ${value}`);
+    }
+    return this;
+  }
+
+  /**
+   * Records a problem when `value` is not a positive whole number (1, 2, 3, ...). Undefined and
+   * unresolved tokens are accepted.
+   */
+  public positiveWholeNumber(name: string, value: number | undefined): this {
+    if (value !== undefined && !Token.isUnresolved(value) && !(Number.isSafeInteger(value) && value > 0)) {
+      this.problems.push(`${name} must be a positive whole number, got ${value}`);
     }
     return this;
   }

@@ -16,6 +16,7 @@ import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { isSandbox } from '../core/sandbox';
+import { checkReservedConcurrency } from '../core/reserved-concurrency';
 import { PropsCheck } from '../core/validation';
 import { organizationAdminResource } from './organization-admin-provider';
 
@@ -54,6 +55,15 @@ export interface ConfigDelegatedAdminProps {
    * @default - the `sandbox` context value
    */
   readonly sandbox?: boolean;
+
+  /**
+   * Concurrency reserved for each of the two Lambda functions of the custom resource (its handler
+   * and the provider framework), a positive whole number. Opt-in, because Lambda refuses a
+   * reservation that leaves fewer than 100 of the account's concurrent executions unreserved, so
+   * it fails the deployment in accounts with a low concurrency quota, such as new accounts.
+   * @default - none; the functions run within the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /** The service principals of AWS Config's organization features. */
@@ -97,11 +107,13 @@ export class ConfigDelegatedAdmin extends Construct {
         if (!Token.isUnresolved(ou)) check.require(/^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/.test(ou), `memberRecorders: "${ou}" is not an OU or root id`);
       }
     }
+    checkReservedConcurrency(check, props.reservedConcurrentExecutions);
     check.throwIfAny();
 
     const { resource } = organizationAdminResource(this, {
       description: 'Registers the delegated AWS Config administrator of the organization (SEC-2)',
       sandbox: isSandbox(this, props.sandbox),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       properties: { Kind: 'OrganizationsDelegatedAdmin', AdminAccountId: props.adminAccountId, ServicePrincipals: CONFIG_SERVICE_PRINCIPALS },
       statements: [
         new iam.PolicyStatement({

@@ -14,6 +14,7 @@ import { CustomResource, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { isSandbox } from '../core/sandbox';
+import { checkReservedConcurrency } from '../core/reserved-concurrency';
 import { PropsCheck } from '../core/validation';
 import { organizationAdminResource } from './organization-admin-provider';
 
@@ -35,6 +36,15 @@ export interface GuardDutyDelegatedAdminProps {
    * @default - the `sandbox` context value
    */
   readonly sandbox?: boolean;
+
+  /**
+   * Concurrency reserved for each of the two Lambda functions of the custom resource (its handler
+   * and the provider framework), a positive whole number. Opt-in, because Lambda refuses a
+   * reservation that leaves fewer than 100 of the account's concurrent executions unreserved, so
+   * it fails the deployment in accounts with a low concurrency quota, such as new accounts.
+   * @default - none; the functions run within the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
@@ -79,12 +89,14 @@ export class GuardDutyDelegatedAdmin extends Construct {
       if (!Token.isUnresolved(region)) check.require(REGION.test(region), `regions: "${region}" is not a region name`);
     }
     check.require(new Set(this.regions).size === this.regions.length, 'regions lists a region more than once');
+    checkReservedConcurrency(check, props.reservedConcurrentExecutions);
     check.throwIfAny();
     this.adminAccountId = props.adminAccountId;
 
     const { resource } = organizationAdminResource(this, {
       description: 'Sets the delegated GuardDuty administrator of the organization (SEC-1)',
       sandbox: isSandbox(this, props.sandbox),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       properties: { Kind: 'GuardDutyDelegatedAdmin', AdminAccountId: props.adminAccountId, Regions: this.regions },
       statements: [
         new iam.PolicyStatement({

@@ -24,6 +24,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { NotificationTopic } from '../core/notification-topic';
 import { isSandbox } from '../core/sandbox';
+import { checkReservedConcurrency } from '../core/reserved-concurrency';
 import { PropsCheck } from '../core/validation';
 import { organizationAdminResource } from './organization-admin-provider';
 
@@ -145,6 +146,15 @@ export interface GuardDutyOrganizationProps {
    * @default - the `sandbox` context value
    */
   readonly sandbox?: boolean;
+
+  /**
+   * Concurrency reserved for each of the two Lambda functions of the custom resource (its handler
+   * and the provider framework), a positive whole number. Opt-in, because Lambda refuses a
+   * reservation that leaves fewer than 100 of the account's concurrent executions unreserved, so
+   * it fails the deployment in accounts with a low concurrency quota, such as new accounts.
+   * @default - none; the functions run within the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 const ALL_FEATURES = Object.values(GuardDutyFeature);
@@ -196,12 +206,14 @@ export class GuardDutyOrganization extends Construct {
     check.inRange('minimumSeverity', minimumSeverity, 1, 10);
     const names = [...trusted, ...threats].map((l) => l.name);
     check.require(new Set(names).size === names.length, 'list names must be unique');
+    checkReservedConcurrency(check, props.reservedConcurrentExecutions);
     check.throwIfAny();
 
     const sandbox = isSandbox(this, props.sandbox);
     const { resource } = organizationAdminResource(this, {
       description: 'Configures GuardDuty for the organization from the delegated administrator (SEC-1)',
       sandbox,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       properties: {
         Kind: 'GuardDutyOrganizationConfiguration',
         AutoEnable: props.autoEnable ?? GuardDutyAutoEnable.ALL,

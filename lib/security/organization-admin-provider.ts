@@ -31,6 +31,8 @@ export interface OrganizationAdminResourceOptions {
   readonly properties: Record<string, unknown>;
   /** Sandbox mode. */
   readonly sandbox: boolean;
+  /** Concurrency reserved for the handler and the provider framework; none when undefined. */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /** The custom resource and the function that serves it. */
@@ -47,7 +49,7 @@ export function organizationAdminResource(scope: Construct, options: Organizatio
     description: options.description,
     // The handler retries for at most 10 minutes; the rest is room to report the failure.
     timeout: Duration.minutes(14),
-    reservedConcurrentExecutions: 2,
+    reservedConcurrentExecutions: options.reservedConcurrentExecutions,
     sandbox: options.sandbox,
   });
   for (const statement of options.statements) handler.role.addToPrincipalPolicy(statement);
@@ -55,7 +57,7 @@ export function organizationAdminResource(scope: Construct, options: Organizatio
   acknowledge(handlerPolicy, 'AwsSolutions-IAM5[Resource::*]', options.wildcardReason);
   for (const w of options.wildcardResources ?? []) acknowledgeWildcardResource(handlerPolicy, w.resource, w.reason);
 
-  const provider = createCustomResourceProvider(scope, 'Provider', handler, options.sandbox);
+  const provider = createCustomResourceProvider(scope, 'Provider', handler, options.sandbox, options.reservedConcurrentExecutions);
   const resource = new CustomResource(scope, 'Resource', {
     serviceToken: provider.serviceToken,
     resourceType: `Custom::${String(options.properties.Kind)}`,

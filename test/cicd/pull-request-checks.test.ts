@@ -101,7 +101,7 @@ describe('CICD-2 PullRequestChecks', () => {
   });
 
   test('the custom resource handler is a TypeScript handler function with a real delete, run by the provider framework', () => {
-    t.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: Match.stringLikeRegexp('^nodejs'), ReservedConcurrentExecutions: 5 });
+    t.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: Match.stringLikeRegexp('^nodejs') });
     const statements = statementsOf(t, /^ChecksApprovalRuleTemplateHandlerRole/);
     const templateActions = statements.find((st) => JSON.stringify(st.Action).includes('CreateApprovalRuleTemplate'))!;
     expect(templateActions.Resource).toBe('*');
@@ -161,6 +161,22 @@ describe('CICD-2 PullRequestChecks', () => {
     expect(powerUser.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Sid: 'DenyChangesToProtectedBranches' }));
   });
 
+  test('the handler and the provider framework reserve no concurrency unless asked, so the stack deploys in accounts with a low concurrency quota', () => {
+    for (const template of [t, existing]) {
+      const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+      expect(functions).toHaveLength(2);
+      expect(functions.map((f) => f.Properties.ReservedConcurrentExecutions)).toEqual([undefined, undefined]);
+    }
+  });
+
+  test('reservedConcurrentExecutions reserves concurrency for the handler and the provider framework, and passes the checks', () => {
+    const stack = plainStack();
+    new PullRequestChecks(stack, 'Checks', { repositoryName: 'r', testCommands: ['npm test'], reservedConcurrentExecutions: 2 });
+    synthWithChecks(stack.node.root as never);
+    const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
+    expect(functions.map((f) => f.Properties.ReservedConcurrentExecutions)).toEqual([2, 2]);
+  });
+
   test('roles are service roles whose grants are managed policies, never inline', () => {
     t.resourceCountIs('AWS::IAM::Policy', 0);
     existing.resourceCountIs('AWS::IAM::Policy', 0);
@@ -192,6 +208,11 @@ describe('CICD-2 PullRequestChecks refusals', () => {
     synthWithChecks(stack.node.root as never);
     const deny = Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy', { Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny' })]) } } });
     expect(Object.keys(deny)).toHaveLength(0);
+  });
+
+  test('refuses reserved concurrency that is not a positive whole number', () => {
+    expect(() => new PullRequestChecks(plainStack(), 'Checks', { repositoryName: 'r', testCommands: ['npm test'], reservedConcurrentExecutions: 0 }))
+      .toThrow('Test/Checks: invalid PullRequestChecks props (1 problem):\n  - reservedConcurrentExecutions must be a positive whole number, got 0');
   });
 
   test('refuses a build project without a buildspec', () => {

@@ -158,8 +158,12 @@ describe('EncryptedLogGroup', () => {
 });
 
 describe('handlerCode and HandlerFunction', () => {
+  const madeDirs: string[] = [];
+  afterAll(() => madeDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
   function handlerDir(files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handler-'));
+    madeDirs.push(dir);
     for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
     return dir;
   }
@@ -189,7 +193,7 @@ describe('handlerCode and HandlerFunction', () => {
     expect(() => handlerCode(handlerDir({ 'other.ts': '' }))).toThrow(/has neither index.js nor index.ts/);
   });
 
-  test('HandlerFunction: latest Node.js, managed-policy role, encrypted log group, tracing, reserved concurrency; passes the checks', () => {
+  test('HandlerFunction: latest Node.js, managed-policy role, encrypted log group, tracing, no reserved concurrency unless asked; passes the checks', () => {
     const stack = checkedStack();
     const dir = handlerDir({ 'index.ts': 'export async function handler(): Promise<void> {}\n' });
     const fn = new HandlerFunction(stack, 'Fn', { handlerDir: dir, description: 'test handler' });
@@ -198,11 +202,25 @@ describe('handlerCode and HandlerFunction', () => {
       Runtime: Match.stringLikeRegexp('^nodejs'),
       Handler: 'index.handler',
       TracingConfig: { Mode: 'Active' },
-      ReservedConcurrentExecutions: 5,
+      ReservedConcurrentExecutions: Match.absent(),
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^FnLogs') } },
     });
     t.resourceCountIs('AWS::IAM::Policy', 0);
     expect(fn.deadLetterQueue).toBeUndefined();
+  });
+
+  test('HandlerFunction reserves the concurrency it is given (reservedConcurrentExecutions), and passes the checks', () => {
+    const stack = checkedStack();
+    const dir = handlerDir({ 'index.ts': 'export async function handler(): Promise<void> {}\n' });
+    new HandlerFunction(stack, 'Fn', { handlerDir: dir, description: 'test handler', reservedConcurrentExecutions: 3 });
+    template(stack).hasResourceProperties('AWS::Lambda::Function', { Description: 'test handler', ReservedConcurrentExecutions: 3 });
+  });
+
+  test.each([[0], [-1], [2.5]])('HandlerFunction refuses reserved concurrency of %p (not a positive whole number)', (value) => {
+    const stack = checkedStack();
+    const dir = handlerDir({ 'index.ts': 'export async function handler(): Promise<void> {}\n' });
+    expect(() => new HandlerFunction(stack, 'Fn', { handlerDir: dir, description: 'test handler', reservedConcurrentExecutions: value }))
+      .toThrow(`Core/Fn: invalid HandlerFunction props (1 problem):\n  - reservedConcurrentExecutions must be a positive whole number, got ${value}`);
   });
 
   test('HandlerFunction invoked asynchronously gets a KMS-encrypted dead-letter queue', () => {
@@ -269,7 +287,7 @@ describe('LoggedStateMachine', () => {
 });
 
 describe('createCustomResourceProvider', () => {
-  test('the Provider framework runs with a managed-policy role, logs to an encrypted log group it may write, is capped at two executions, and passes the checks', () => {
+  test('the Provider framework runs with a managed-policy role, logs to an encrypted log group it may write, reserves no concurrency unless asked, and passes the checks', () => {
     const stack = checkedStack();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handler-'));
     fs.writeFileSync(path.join(dir, 'index.ts'), 'export async function handler(): Promise<object> { return {}; }\n');
@@ -281,7 +299,7 @@ describe('createCustomResourceProvider', () => {
     const t = template(stack);
     t.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('framework'),
-      ReservedConcurrentExecutions: 2,
+      ReservedConcurrentExecutions: Match.absent(),
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^ProviderLogs') } },
       Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ProviderRole'), 'Arn'] },
     });
@@ -293,5 +311,30 @@ describe('createCustomResourceProvider', () => {
       ]) },
     });
     t.resourceCountIs('AWS::IAM::Policy', 0);
+  });
+
+  function providerStack(reservedConcurrentExecutions?: number): Stack {
+    const stack = checkedStack();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handler-'));
+    fs.writeFileSync(path.join(dir, 'index.ts'), 'export async function handler(): Promise<object> { return {}; }\n');
+    try {
+      const handler = new HandlerFunction(stack, 'OnEvent', { handlerDir: dir, description: 'test custom resource' });
+      createCustomResourceProvider(stack, 'Provider', handler, undefined, reservedConcurrentExecutions);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    return stack;
+  }
+
+  test('the Provider framework reserves the concurrency it is given, and passes the checks', () => {
+    template(providerStack(3)).hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('framework'),
+      ReservedConcurrentExecutions: 3,
+    });
+  });
+
+  test('refuses reserved concurrency for the Provider framework that is not a positive whole number', () => {
+    expect(() => providerStack(0))
+      .toThrow('Core: invalid createCustomResourceProvider props (1 problem):\n  - reservedConcurrentExecutions must be a positive whole number, got 0');
   });
 });

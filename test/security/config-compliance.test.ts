@@ -101,6 +101,21 @@ describe('SEC-2 ConfigCompliance', () => {
     });
   });
 
+  test('the registration functions reserve no concurrency unless asked, so the stack deploys in accounts with a low concurrency quota', () => {
+    const functions = Object.values(management.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(2);
+    expect(functions.map((f) => f.Properties.ReservedConcurrentExecutions)).toEqual([undefined, undefined]);
+  });
+
+  test('reservedConcurrentExecutions reserves concurrency for the handler and the provider framework, and passes the checks', () => {
+    const app = checkedApp();
+    const mgmt = new Stack(app, 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
+    new ConfigDelegatedAdmin(mgmt, 'Admin', { adminAccountId: SECURITY, reservedConcurrentExecutions: 3 });
+    synthWithChecks(app);
+    const functions = Object.values(Template.fromStack(mgmt).findResources('AWS::Lambda::Function'));
+    expect(functions.map((f) => f.Properties.ReservedConcurrentExecutions)).toEqual([3, 3]);
+  });
+
   test('member accounts get recorders through a service-managed StackSet that follows the OU', () => {
     management.hasResourceProperties('AWS::CloudFormation::StackSet', {
       PermissionModel: 'SERVICE_MANAGED',
@@ -159,6 +174,12 @@ describe('SEC-2 refusals', () => {
     const s = new Stack(checkedApp(), 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
     expect(() => new ConfigDelegatedAdmin(s, 'Admin', { adminAccountId: MANAGEMENT }))
       .toThrow(/^Mgmt\/Admin: invalid ConfigDelegatedAdmin props \(1 problem\):\n {2}- adminAccountId 111111111111 is the management account/);
+  });
+
+  test('refuses reserved concurrency for the registration functions that is not a positive whole number', () => {
+    const s = new Stack(checkedApp(), 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
+    expect(() => new ConfigDelegatedAdmin(s, 'Admin', { adminAccountId: SECURITY, reservedConcurrentExecutions: 0 }))
+      .toThrow('Mgmt/Admin: invalid ConfigDelegatedAdmin props (1 problem):\n  - reservedConcurrentExecutions must be a positive whole number, got 0');
   });
 
   test('a manual remediation without a role omits AutomationAssumeRole', () => {

@@ -74,6 +74,26 @@ describe('SEC-1 GuardDutyOrganization', () => {
     expect(stacks.adminSecondary.dependencies).toContain(stacks.management);
   });
 
+  test('the custom resource functions reserve no concurrency unless asked, so the stacks deploy in accounts with a low concurrency quota', () => {
+    for (const template of [management, admin]) {
+      const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+      expect(functions).toHaveLength(2);
+      expect(functions.map((f) => f.Properties.ReservedConcurrentExecutions)).toEqual([undefined, undefined]);
+    }
+  });
+
+  test('reservedConcurrentExecutions reserves concurrency for the handler and the provider framework, and passes the checks', () => {
+    const app = checkedApp();
+    const mgmt = new Stack(app, 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
+    new GuardDutyDelegatedAdmin(mgmt, 'Admin', { adminAccountId: SECURITY, reservedConcurrentExecutions: 4 });
+    const sec = new Stack(app, 'Sec', { env: { account: SECURITY, region: 'eu-west-1' } });
+    new GuardDutyOrganization(sec, 'GD', { adminAccountId: SECURITY, managementAccountId: MANAGEMENT, reservedConcurrentExecutions: 3 });
+    synthWithChecks(app);
+    const reserved = (stack: Stack) => Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).map((f) => f.Properties.ReservedConcurrentExecutions);
+    expect(reserved(mgmt)).toEqual([4, 4]);
+    expect(reserved(sec)).toEqual([3, 3]);
+  });
+
   test('the custom resource handler and the provider framework log to encrypted log groups with retention', () => {
     for (const t of [management, admin]) {
       t.allResourcesProperties('AWS::Logs::LogGroup', { KmsKeyId: Match.anyValue(), RetentionInDays: 365 });
@@ -93,6 +113,18 @@ describe('SEC-1 refusals', () => {
     const stack = new Stack(app, 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
     expect(() => new GuardDutyDelegatedAdmin(stack, 'Admin', { adminAccountId: MANAGEMENT }))
       .toThrow(/^Mgmt\/Admin: invalid GuardDutyDelegatedAdmin props \(1 problem\):\n {2}- adminAccountId 111111111111 is the management account/);
+  });
+
+  test('refuses reserved concurrency for the delegation functions that is not a positive whole number', () => {
+    const stack = new Stack(checkedApp(), 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
+    expect(() => new GuardDutyDelegatedAdmin(stack, 'Admin', { adminAccountId: SECURITY, reservedConcurrentExecutions: 1.5 }))
+      .toThrow('Mgmt/Admin: invalid GuardDutyDelegatedAdmin props (1 problem):\n  - reservedConcurrentExecutions must be a positive whole number, got 1.5');
+  });
+
+  test('refuses reserved concurrency for the organization configuration functions that is not a positive whole number', () => {
+    const stack = new Stack(checkedApp(), 'Sec', { env: { account: SECURITY, region: 'eu-west-1' } });
+    expect(() => new GuardDutyOrganization(stack, 'GD', { adminAccountId: SECURITY, managementAccountId: MANAGEMENT, reservedConcurrentExecutions: -2 }))
+      .toThrow('Sec/GD: invalid GuardDutyOrganization props (1 problem):\n  - reservedConcurrentExecutions must be a positive whole number, got -2');
   });
 
   test('refuses an administrator-side configuration whose administrator is the management account', () => {
