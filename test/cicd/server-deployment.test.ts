@@ -48,6 +48,18 @@ describe('CICD-4 ServerDeployment', () => {
     });
   });
 
+  test('the example CPU alarm can fire: its 1-minute period matches the detailed monitoring of the instances', () => {
+    // Basic monitoring publishes EC2 metrics every 5 minutes, detailed monitoring every minute.
+    const lt = Object.values(inPlace.findResources('AWS::EC2::LaunchTemplate'))[0];
+    const detailed = lt.Properties.LaunchTemplateData.Monitoring?.Enabled === true;
+    const cpu = Object.values(inPlace.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/EC2', MetricName: 'CPUUtilization' } }));
+    expect(cpu).toHaveLength(1);
+    expect(cpu[0].Properties.Dimensions).toEqual([{ Name: 'AutoScalingGroupName', Value: expect.anything() }]);
+    expect(detailed).toBe(true);
+    expect(cpu[0].Properties.Period).toBe(60);
+    expect(cpu[0].Properties.Period).toBeGreaterThanOrEqual(detailed ? 60 : 300);
+  });
+
   test('traffic control through the ALB target group, whose health check gates AllowTraffic', () => {
     inPlace.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
       LoadBalancerInfo: { TargetGroupInfoList: [{ Name: Match.anyValue() }] },
