@@ -12,7 +12,10 @@
  *   state change to one topic with an e-mail subscription.
  * - `Cicd4-BlueGreen-GitHub` (primary region): a GitHub source through CodeConnections and a
  *   blue/green deployment group whose green fleet is a copy of the Auto Scaling group, the blue
- *   instances terminated 60 minutes after a successful deployment.
+ *   instances terminated 60 minutes after a successful deployment. CodeDeploy then deletes the
+ *   stack's Auto Scaling group: from the first deployment on, the group belongs to CodeDeploy, and
+ *   what names it (the group in this stack, the scaling-events rule) names a deleted group; the
+ *   deployment's alarms are the target-group ones, which keep working (README, CICD-4).
  */
 import { App, Duration, Names, PhysicalName, Stack, StackProps } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
@@ -144,6 +147,8 @@ export class WebFleet extends Construct {
     }
     this.autoScalingGroup.addUserData('dnf install -y nginx', 'systemctl enable --now nginx');
     // Launches, terminations and failures reach the topic through EventBridge, which can use its KMS key.
+    // The rule matches the group by name: with blue/green deployments (Cicd4-BlueGreen-GitHub) it
+    // follows the original group only, which CodeDeploy deletes after the first deployment.
     new events.Rule(this, 'ScalingEvents', {
       eventPattern: {
         source: ['aws.autoscaling'],
