@@ -133,7 +133,10 @@ export class ReleaseSource {
     this.branch = branch;
   }
 
-  /** @internal The problems with this source's options, for the pipeline's props check. */
+  /**
+   * The problems with this source's options, for the pipeline's props check.
+   * @internal
+   */
   public _problems(): string[] {
     const arn = this.gitHubOptions?.connectionArn;
     if (arn === undefined || useConnectionActions(arn).length > 0) return [];
