@@ -7,11 +7,15 @@
  *   EventBridge; CodeBuild runs the tests with reports and writes the typed appspec.yml into the
  *   revision; a person approves; CodeDeploy deploys in place, half the fleet at a time, to an Auto
  *   Scaling group behind an internal ALB, stopping and rolling back when the default alarms (5XX,
- *   unhealthy hosts) or the added CPU alarm go off; the same output goes to S3 in the secondary
- *   region; nightly scheduled runs; every state change to one topic with an e-mail subscription.
+ *   unhealthy hosts) or the added CPU alarm (1-minute periods on the fleet's detailed monitoring)
+ *   go off; the same output goes to S3 in the secondary region; nightly scheduled runs; every
+ *   state change to one topic with an e-mail subscription.
  * - `Cicd4-BlueGreen-GitHub` (primary region): a GitHub source through CodeConnections and a
  *   blue/green deployment group whose green fleet is a copy of the Auto Scaling group, the blue
- *   instances terminated 60 minutes after a successful deployment.
+ *   instances terminated 60 minutes after a successful deployment. CodeDeploy then deletes the
+ *   stack's Auto Scaling group: from the first deployment on, the group belongs to CodeDeploy, and
+ *   what names it (the group in this stack, the scaling-events rule) names a deleted group; the
+ *   deployment's alarms are the target-group ones, which keep working (README, CICD-4).
  */
 import { App, Duration, Names, PhysicalName, Stack, StackProps } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
@@ -119,6 +123,12 @@ export class WebFleet extends Construct {
       maxCapacity: 4,
       requireImdsv2: true,
       associatePublicIpAddress: false,
+      // Detailed monitoring: EC2 metrics every minute instead of every 5 minutes (basic monitoring),
+      // so an alarm that stops a deployment sees the new revision within minutes, while the
+      // deployment is still running. It is charged as CloudWatch metrics; see
+      // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-cloudwatch-new.html and the launch
+      // template's Monitoring.Enabled (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ec2-launchtemplate-monitoring.html).
+      instanceMonitoring: autoscaling.Monitoring.DETAILED,
       healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
         additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
         gracePeriod: Duration.minutes(5),
@@ -137,6 +147,8 @@ export class WebFleet extends Construct {
     }
     this.autoScalingGroup.addUserData('dnf install -y nginx', 'systemctl enable --now nginx');
     // Launches, terminations and failures reach the topic through EventBridge, which can use its KMS key.
+    // The rule matches the group by name: with blue/green deployments (Cicd4-BlueGreen-GitHub) it
+    // follows the original group only, which CodeDeploy deletes after the first deployment.
     new events.Rule(this, 'ScalingEvents', {
       eventPattern: {
         source: ['aws.autoscaling'],
@@ -206,6 +218,12 @@ export class CodeCommitReleaseStack extends Stack {
       emailAddresses: ['release-team@example.com'],
     });
     const fleet = new WebFleet(this, 'Web', notifications.topic);
+    // The alarm stops a deployment that runs the fleet hot, so it must fire within the deployment:
+    // three 1-minute periods, which needs the fleet's detailed monitoring (WebFleet turns it on).
+    // With basic monitoring EC2 publishes CPUUtilization every 5 minutes, a 1-minute period would
+    // see no data in most periods (missing data is not breaching here) and the alarm could never
+    // fire; a 5-minute period would take 15 minutes, longer than a half-at-a-time deployment of
+    // this fleet, which would be over before the alarm could stop it.
     const cpu = new cloudwatch.Metric({
       namespace: 'AWS/EC2', metricName: 'CPUUtilization', statistic: 'Average', period: Duration.minutes(1),
       dimensionsMap: { AutoScalingGroupName: fleet.autoScalingGroup.autoScalingGroupName },

@@ -15,8 +15,15 @@
  * CloudFormation creates a blue/green EC2 deployment group but never runs an EC2 blue/green
  * deployment itself (its blue/green support is for Lambda and ECS): a deployment is started by
  * the pipeline's CodeDeploy action (`ReleasePipeline`), the console or `aws deploy create-deployment`.
+ *
+ * Blue/green with a copied Auto Scaling group hands the group over to CodeDeploy: the first
+ * deployment creates a copy under a name CodeDeploy chooses, points the deployment group at it and
+ * deletes the original group after the wait, outside CloudFormation, and every later deployment
+ * does the same again. Everything that names the original group (the stack's own group, the
+ * deployment group's `AutoScalingGroups` in the template, alarms and rules by
+ * `AutoScalingGroupName`) then names a group that no longer exists; see {@link ServerBlueGreenOptions}.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
@@ -77,7 +84,40 @@ export interface ServerDeploymentLoadBalancing {
   readonly deregistrationDelay?: Duration;
 }
 
-/** Blue/green options of a {@link ServerDeployment}. */
+/**
+ * Blue/green options of a {@link ServerDeployment}: the green fleet is a copy of the (single) Auto
+ * Scaling group.
+ *
+ * What happens on the first blue/green deployment, and on every one after it: CodeDeploy creates a
+ * new Auto Scaling group from the settings of the deployment group's group, under a name CodeDeploy
+ * generates; installs the revision there; moves traffic to it; points the deployment group at the
+ * new group; and, after `terminationWait`, terminates the original instances and deletes the
+ * original group. None of this goes through CloudFormation, so afterwards:
+ * - the stack's `AWS::AutoScaling::AutoScalingGroup` names a deleted group: a stack update that
+ *   changes it (launch template, capacity, user data) fails, and drift detection reports it deleted;
+ * - the template's deployment group still lists the original name in `AutoScalingGroups`, so a
+ *   stack update that changes the deployment group sends CodeDeploy the deleted group's name again;
+ * - alarms and EventBridge rules on the `AutoScalingGroupName` watch a group that no longer exists:
+ *   such an alarm never fires again (the construct warns at synth when one of `alarms` does).
+ *
+ * What to do: alarm on the load balancer target group (the default alarms follow whichever
+ * instances are registered), and treat the Auto Scaling group as CodeDeploy's once blue/green is on:
+ * keep it out of the stack after the first release (create it elsewhere and pass it with
+ * `AutoScalingGroup.fromAutoScalingGroupName`, reading the current name from
+ * `aws deploy get-deployment-group`), or use in-place deployments if the group must stay in
+ * CloudFormation. An imported group gets no agent installation, target group attachment or
+ * `iam:PassRole` on its instance role from this construct: its launch template must install the
+ * agent, and `role` needs `iam:PassRole` on the instance role to launch the copy. CloudFormation
+ * cannot follow the group: even a group imported into the stack after one deployment is deleted by
+ * the next.
+ *
+ * Sources: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-greenfleetprovisioningoption.html
+ * (COPY_AUTO_SCALING_GROUP creates instances "in a new Auto Scaling group"),
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-codedeploy-deploymentgroup-elbinfo.html
+ * ("AWS CloudFormation supports blue/green deployments on AWS Lambda compute platforms only"),
+ * https://richard.downer.tech/2019/01/codedeploy-blue-green-deployments-and-cloudformation/ (the
+ * original group is deleted and the stack's next update of it fails).
+ */
 export interface ServerBlueGreenOptions {
   /**
    * How long the original (blue) instances keep running after traffic moved to the green fleet,
@@ -140,8 +180,9 @@ export interface ServerDeploymentProps {
    */
   readonly loadBalancing?: ServerDeploymentLoadBalancing;
   /**
-   * Blue/green deployments: the (single) Auto Scaling group is copied as the green fleet.
-   * Needs `loadBalancing`.
+   * Blue/green deployments: the (single) Auto Scaling group is copied as the green fleet, and
+   * CodeDeploy deletes the original group after the first deployment (see
+   * {@link ServerBlueGreenOptions} for what that leaves stale). Needs `loadBalancing`.
    * @default - in-place deployments
    */
   readonly blueGreen?: ServerBlueGreenOptions;
@@ -373,6 +414,7 @@ export class ServerDeployment extends Construct {
         },
       });
       this.grantGreenFleetLaunch(asgs[0]);
+      this.warnOnAlarmsByGroupName(asgs[0], userAlarms);
     }
 
     const installAgent = props.installAgent ?? true;
@@ -414,6 +456,25 @@ export class ServerDeployment extends Construct {
   }
 
   /**
+   * Warns about each alarm that watches the blue/green group by its name: CodeDeploy deploys to a
+   * copy under another name and deletes the group, so such an alarm never sees the instances it is
+   * meant to protect, and after the first deployment watches nothing. Only alarms whose metric can be
+   * read (`cloudwatch.Alarm`) are checked.
+   */
+  private warnOnAlarmsByGroupName(asg: autoscaling.IAutoScalingGroup, alarms: cloudwatch.IAlarm[]): void {
+    const stack = Stack.of(this);
+    const groupName = JSON.stringify(stack.resolve(asg.autoScalingGroupName));
+    for (const alarm of alarms) {
+      if (!(alarm instanceof cloudwatch.Alarm)) continue;
+      if (!groupNameDimensions(alarm.metric).some((value) => JSON.stringify(stack.resolve(value)) === groupName)) continue;
+      Annotations.of(this).addWarningV2('@devops-patterns/cicd:blue-green-alarm-on-copied-group',
+        `${alarm.node.path} watches the Auto Scaling group ${asg.node.path} by name (AutoScalingGroupName dimension), but with blueGreen `
+        + 'CodeDeploy deploys to a copy of the group under another name and deletes this group after the first deployment: the alarm '
+        + 'never sees the new instances and cannot stop a deployment. Alarm on the target group instead (the default alarms do).');
+    }
+  }
+
+  /**
    * Blue/green with a copied Auto Scaling group launches the green fleet from the group's launch
    * template, which needs these permissions beyond AWSCodeDeployRole.
    */
@@ -435,4 +496,12 @@ export class ServerDeployment extends Construct {
     acknowledgeWildcardResource(policy, images,
       'The green fleet is launched from the AMI the launch template names, resolved at launch time; image ARNs carry no account, so this is limited to the region.');
   }
+}
+
+/** The values of the `AutoScalingGroupName` dimensions of a metric, or of the metrics of a math expression. */
+function groupNameDimensions(metric: cloudwatch.IMetric): unknown[] {
+  const config = metric.toMetricConfig();
+  if (config.metricStat) return (config.metricStat.dimensions ?? []).filter((d) => d.name === 'AutoScalingGroupName').map((d) => d.value);
+  if (config.mathExpression) return Object.values(config.mathExpression.usingMetrics).flatMap(groupNameDimensions);
+  return [];
 }

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -52,6 +52,11 @@ describe('CICD-1 ReleasePipeline', () => {
         Configuration: Match.objectLike({ FullRepositoryId: 'example-org/web', BranchName: 'main', ConnectionArn: Match.stringLikeRegexp('^arn:aws:codeconnections:') }),
       })] })]),
     });
+  });
+
+  test('the GitHub source action role may use the example\'s codeconnections connection, with the codeconnections action', () => {
+    const arn = 'arn:aws:codeconnections:eu-west-1:444444444444:connection/00000000-0000-0000-0000-000000000000';
+    expect(useConnectionGrants(gitHub)).toEqual([{ action: 'codeconnections:UseConnection', resource: arn }]);
   });
 
   test('the test build reports JUnit results to a report group and writes the typed appspec.yml into the revision', () => {
@@ -124,6 +129,50 @@ describe('CICD-1 ReleasePipeline', () => {
 
   test('snapshot of Cicd1-Release-Replicas', () => {
     expect(replicas.toJSON()).toMatchSnapshot();
+  });
+});
+
+/** Every UseConnection grant in the template's managed policies, as action and resource. */
+function useConnectionGrants(template: Template): Array<{ action: string; resource: unknown }> {
+  const grants: Array<{ action: string; resource: unknown }> = [];
+  for (const policy of Object.values(template.findResources('AWS::IAM::ManagedPolicy'))) {
+    for (const st of policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>) {
+      for (const action of [st.Action].flat().filter((a) => a.endsWith(':UseConnection'))) {
+        for (const resource of [st.Resource].flat()) grants.push({ action, resource });
+      }
+    }
+  }
+  return grants.sort((a, b) => a.action.localeCompare(b.action));
+}
+
+describe('CICD-1 ReleasePipeline GitHub source: UseConnection with the prefix of the connection ARN', () => {
+  function pipelineWith(connectionArn: (stack: Stack) => string): Template {
+    const stack = new Stack(new App(), 'P', { env: { account: '444444444444', region: 'eu-west-1' } });
+    new ReleasePipeline(stack, 'R', { source: ReleaseSource.gitHub({ connectionArn: connectionArn(stack), owner: 'o', repo: 'r' }) });
+    return Template.fromStack(stack);
+  }
+
+  test.each([
+    ['codeconnections', 'arn:aws:codeconnections:eu-west-1:444444444444:connection/11111111-1111-1111-1111-111111111111'],
+    ['codestar-connections', 'arn:aws:codestar-connections:eu-west-1:444444444444:connection/22222222-2222-2222-2222-222222222222'],
+    ['codeconnections', 'arn:aws-cn:codeconnections:cn-north-1:444444444444:connection/33333333-3333-3333-3333-333333333333'],
+  ])('a %s ARN (%s) is granted the UseConnection action of that prefix, on that ARN only', (prefix, arn) => {
+    expect(useConnectionGrants(pipelineWith(() => arn))).toEqual([{ action: `${prefix}:UseConnection`, resource: arn }]);
+  });
+
+  test('an ARN that cannot be read at synth is granted both prefixes on that ARN', () => {
+    const template = pipelineWith((stack) => new CfnParameter(stack, 'ConnectionArn').valueAsString);
+    expect(useConnectionGrants(template)).toEqual([
+      { action: 'codeconnections:UseConnection', resource: { Ref: 'ConnectionArn' } },
+      { action: 'codestar-connections:UseConnection', resource: { Ref: 'ConnectionArn' } },
+    ]);
+  });
+
+  test('refuses a connection ARN of another service', () => {
+    const stack = new Stack(new App(), 'P', { env: { account: '444444444444', region: 'eu-west-1' } });
+    expect(() => new ReleasePipeline(stack, 'R', {
+      source: ReleaseSource.gitHub({ connectionArn: 'arn:aws:codecommit:eu-west-1:444444444444:web', owner: 'o', repo: 'r' }),
+    })).toThrow(/^P\/R: invalid ReleasePipeline props \(1 problem\):\n {2}- source connectionArn "arn:aws:codecommit:eu-west-1:444444444444:web" is not a CodeConnections connection ARN/);
   });
 });
 

@@ -1,5 +1,5 @@
-import { Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -46,6 +46,18 @@ describe('CICD-4 ServerDeployment', () => {
       Namespace: 'AWS/ApplicationELB', MetricName: 'UnHealthyHostCount', Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [Match.anyValue()],
     });
+  });
+
+  test('the example CPU alarm can fire: its 1-minute period matches the detailed monitoring of the instances', () => {
+    // Basic monitoring publishes EC2 metrics every 5 minutes, detailed monitoring every minute.
+    const lt = Object.values(inPlace.findResources('AWS::EC2::LaunchTemplate'))[0];
+    const detailed = lt.Properties.LaunchTemplateData.Monitoring?.Enabled === true;
+    const cpu = Object.values(inPlace.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/EC2', MetricName: 'CPUUtilization' } }));
+    expect(cpu).toHaveLength(1);
+    expect(cpu[0].Properties.Dimensions).toEqual([{ Name: 'AutoScalingGroupName', Value: expect.anything() }]);
+    expect(detailed).toBe(true);
+    expect(cpu[0].Properties.Period).toBe(60);
+    expect(cpu[0].Properties.Period).toBeGreaterThanOrEqual(detailed ? 60 : 300);
   });
 
   test('traffic control through the ALB target group, whose health check gates AllowTraffic', () => {
@@ -180,5 +192,52 @@ describe('CICD-4 ServerDeployment refusals', () => {
     const { stack } = fixture();
     expect(() => new ServerDeployment(stack, 'D', { minimumHealthyHostsPercentage: 150, deploymentConfig: codedeploy.ServerDeploymentConfig.ALL_AT_ONCE }))
       .toThrow(/\(3 problems\)[\s\S]*no instances to deploy to[\s\S]*between 0 and 100[\s\S]*not both/);
+  });
+});
+
+describe('CICD-4 ServerDeployment blue/green: what goes stale after the first deployment', () => {
+  const STALE = /watches the Auto Scaling group S\/Asg by name .* CodeDeploy deploys to a copy of the group under another name and deletes this group/;
+
+  function fixture() {
+    const stack = new Stack(new App(), 'S', { env: { account: '444444444444', region: 'eu-west-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['eu-west-1a', 'eu-west-1b'], natGateways: 0 });
+    const asg = new autoscaling.AutoScalingGroup(stack, 'Asg', {
+      vpc, instanceType: new ec2.InstanceType('t3.micro'), machineImage: ec2.MachineImage.latestAmazonLinux2023(),
+    });
+    const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc });
+    const listener = alb.addListener('L', { port: 80, defaultAction: elbv2.ListenerAction.fixedResponse(404) });
+    const cpuByGroupName = new cloudwatch.Metric({
+      namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensionsMap: { AutoScalingGroupName: asg.autoScalingGroupName },
+    });
+    return { stack, vpc, asg, listener, cpuByGroupName };
+  }
+
+  test('blue/green warns at synth when an alarm that stops deployments watches the copied group by name', () => {
+    const { stack, vpc, asg, listener, cpuByGroupName } = fixture();
+    const alarm = cpuByGroupName.createAlarm(stack, 'Cpu', { threshold: 90, evaluationPeriods: 3 });
+    new ServerDeployment(stack, 'D', { autoScalingGroups: [asg], loadBalancing: { vpc, listener }, blueGreen: {}, alarms: [alarm] });
+    Annotations.fromStack(stack).hasWarning('/S/D', Match.stringLikeRegexp(STALE.source));
+    Annotations.fromStack(stack).hasWarning('/S/D', Match.stringLikeRegexp('^S/Cpu watches'));
+  });
+
+  test('blue/green warns for a math expression alarm that uses the group\'s name too', () => {
+    const { stack, vpc, asg, listener, cpuByGroupName } = fixture();
+    const alarm = new cloudwatch.MathExpression({ expression: 'cpu / 100', usingMetrics: { cpu: cpuByGroupName } })
+      .createAlarm(stack, 'CpuRatio', { threshold: 0.9, evaluationPeriods: 3 });
+    new ServerDeployment(stack, 'D', { autoScalingGroups: [asg], loadBalancing: { vpc, listener }, blueGreen: {}, alarms: [alarm] });
+    Annotations.fromStack(stack).hasWarning('/S/D', Match.stringLikeRegexp(STALE.source));
+  });
+
+  test('no such warning for the same alarm with in-place deployments, nor for blue/green with the target-group alarms only', () => {
+    const inPlaceFixture = fixture();
+    const alarm = inPlaceFixture.cpuByGroupName.createAlarm(inPlaceFixture.stack, 'Cpu', { threshold: 90, evaluationPeriods: 3 });
+    new ServerDeployment(inPlaceFixture.stack, 'D', {
+      autoScalingGroups: [inPlaceFixture.asg], loadBalancing: { vpc: inPlaceFixture.vpc, listener: inPlaceFixture.listener }, alarms: [alarm],
+    });
+    Annotations.fromStack(inPlaceFixture.stack).hasNoWarning('*', Match.stringLikeRegexp(STALE.source));
+
+    const bg = fixture();
+    new ServerDeployment(bg.stack, 'D', { autoScalingGroups: [bg.asg], loadBalancing: { vpc: bg.vpc, listener: bg.listener }, blueGreen: {} });
+    Annotations.fromStack(bg.stack).hasNoWarning('*', Match.stringLikeRegexp(STALE.source));
   });
 });
