@@ -26,7 +26,7 @@ export interface ConfigMemberRecorders {
   readonly organizationalUnitIds: string[];
   /** The regions to record in. The first one also records global resource types. */
   readonly regions: string[];
-  /** The name of the central delivery bucket (a {@link ConfigCompliance} bucket with `organizationId`). */
+  /** The name of the central delivery bucket (a {@link ConfigDeliveryBucket} with `organizationId`, which admits these recorders). */
   readonly deliveryBucketName: string;
   /**
    * The ARN of the delivery bucket's KMS key, which the member recorder roles may use through S3.
