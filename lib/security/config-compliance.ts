@@ -3,10 +3,12 @@
  * through SSM Automation, and (from the delegated administrator) an organization conformance
  * pack and an aggregator across accounts and regions.
  *
- * Config is regional: one recorder and one delivery channel per account and region, delivering
- * to a TLS-only, KMS-encrypted bucket (one central bucket for the organization when
- * with a {@link ConfigDeliveryBucket} for the organization, where member recorders deployed by
- * {@link ConfigDelegatedAdmin}'s StackSet deliver). The managed rules use their Config identifiers, which differ from the rule
+ * Config is regional and takes one configuration recorder per account and region: this
+ * construct creates one with its delivery channel, delivering to a TLS-only, KMS-encrypted bucket
+ * (or to a central {@link ConfigDeliveryBucket} of the organization, where the member recorders
+ * of {@link ConfigDelegatedAdmin}'s StackSet deliver too), or, with `useExistingRecorder`, reuses
+ * the one that is there (Control Tower's `aws-controltower-BaselineConfigRecorder` in every
+ * enrolled account). The managed rules use their Config identifiers, which differ from the rule
  * names in places (`ec2-instance-managed-by-systems-manager` is `EC2_INSTANCE_MANAGED_BY_SSM`);
  * the drift check gets the role it needs as its `cloudformationRoleArn` parameter, and
  * `cloudtrail-enabled` runs periodically because it has no configuration-change trigger.
@@ -31,6 +33,17 @@ import { isSandbox } from '../core/sandbox';
 import { SecureBucket } from '../core/secure-bucket';
 import { ServiceRole } from '../core/service-role';
 import { PropsCheck } from '../core/validation';
+
+/**
+ * The IAM path of the AWS Config recorder roles this library creates (in {@link ConfigCompliance}
+ * and in the member accounts of {@link ConfigDelegatedAdmin}): a {@link ConfigDeliveryBucket} for
+ * an organization admits only roles under it. A recorder role of your own that delivers to that
+ * bucket needs this path too.
+ */
+export const CONFIG_RECORDER_ROLE_PATH = '/config-recorder/';
+
+/** https://docs.aws.amazon.com/config/latest/APIReference/API_PutOrganizationConformancePack.html (ExcludedAccounts: 0-1000 account ids). */
+const MAX_EXCLUDED_ACCOUNTS = 1000;
 
 /** The AWS Config managed rules the notes name. */
 export enum ComplianceRule {
@@ -86,14 +99,28 @@ export interface ConfigRemediation {
  */
 export interface ConfigComplianceProps {
   /**
+   * A configuration recorder and delivery channel already exist in this account and region, and
+   * the rules use them: no recorder, delivery channel, recorder role or delivery bucket is
+   * created. AWS Config takes one configuration recorder per account and region, so a second one
+   * fails; under Control Tower every enrolled account already has
+   * `aws-controltower-BaselineConfigRecorder` (delivering to the log archive account), which
+   * Control Tower manages and which must not be replaced. The recorder must be recording the
+   * resource types of the rules.
+   * @default false - this construct creates the recorder and delivery channel
+   */
+  readonly useExistingRecorder?: boolean;
+
+  /**
    * The bucket Config delivers configuration snapshots and history to. A bucket passed in must
-   * already refuse requests without TLS; a {@link ConfigDeliveryBucket} does.
+   * already refuse requests without TLS; a {@link ConfigDeliveryBucket} does. Not with
+   * `useExistingRecorder`.
    * @default - a new {@link ConfigDeliveryBucket} for this account
    */
   readonly deliveryBucket?: s3.IBucket;
 
   /**
-   * Record global resource types (IAM). Set it in one region only, to avoid duplicates.
+   * Record global resource types (IAM). Set it in one region only, to avoid duplicates. Not with
+   * `useExistingRecorder`.
    * @default true
    */
   readonly includeGlobalResourceTypes?: boolean;
@@ -123,6 +150,15 @@ export interface ConfigComplianceProps {
    * @default - no conformance pack
    */
   readonly organizationConformancePackName?: string;
+
+  /**
+   * Accounts (12-digit ids, at most 1000) the organization conformance pack leaves out: accounts
+   * without a configuration recorder, where the pack would fail, such as the management account
+   * under Control Tower (which records only in enrolled accounts). Only with
+   * `organizationConformancePackName`.
+   * @default - every account of the organization
+   */
+  readonly conformancePackExcludedAccounts?: string[];
 
   /**
    * Aggregate compliance and configuration of every account and region of the organization
@@ -187,14 +223,14 @@ function ruleName(rule: ComplianceRule): string {
  * ```
  */
 export class ConfigCompliance extends Construct {
-  /** The bucket Config delivers to. */
-  public readonly deliveryBucket: s3.IBucket;
-  /** The role the recorder uses. */
-  public readonly recorderRole: ServiceRole;
-  /** The configuration recorder. */
-  public readonly recorder: config.CfnConfigurationRecorder;
-  /** The delivery channel. */
-  public readonly deliveryChannel: config.CfnDeliveryChannel;
+  /** The bucket Config delivers to; undefined with `useExistingRecorder`. */
+  public readonly deliveryBucket?: s3.IBucket;
+  /** The role the recorder uses; undefined with `useExistingRecorder`. */
+  public readonly recorderRole?: ServiceRole;
+  /** The configuration recorder; undefined with `useExistingRecorder`. */
+  public readonly recorder?: config.CfnConfigurationRecorder;
+  /** The delivery channel; undefined with `useExistingRecorder`. */
+  public readonly deliveryChannel?: config.CfnDeliveryChannel;
   /** The managed rules, by rule. */
   public readonly rules: { [rule: string]: config.ManagedRule };
   /** The remediation configurations. */
@@ -230,56 +266,40 @@ export class ConfigCompliance extends Construct {
       check.require(/^[A-Za-z][-A-Za-z0-9]{0,127}$/.test(props.organizationConformancePackName),
         `organizationConformancePackName must start with a letter and hold only letters, digits and hyphens (up to 128), got "${props.organizationConformancePackName}"`);
     }
+    const excluded = props.conformancePackExcludedAccounts;
+    if (excluded !== undefined) {
+      check.require(props.organizationConformancePackName !== undefined,
+        'conformancePackExcludedAccounts needs organizationConformancePackName: there is no conformance pack to exclude them from');
+      check.require(excluded.length <= MAX_EXCLUDED_ACCOUNTS,
+        `conformancePackExcludedAccounts: AWS Config takes at most ${MAX_EXCLUDED_ACCOUNTS} excluded accounts, got ${excluded.length}`);
+      for (const account of excluded) {
+        if (!Token.isUnresolved(account)) check.require(/^\d{12}$/.test(account), `conformancePackExcludedAccounts: "${account}" is not a 12-digit account id`);
+      }
+      check.require(new Set(excluded).size === excluded.length, 'conformancePackExcludedAccounts lists an account more than once');
+    }
+    const existingRecorder = props.useExistingRecorder ?? false;
+    if (existingRecorder) {
+      check.require(props.deliveryBucket === undefined,
+        'deliveryBucket is for the recorder this construct creates; with useExistingRecorder the existing delivery channel decides where Config delivers');
+      check.require(props.includeGlobalResourceTypes === undefined,
+        'includeGlobalResourceTypes is for the recorder this construct creates; with useExistingRecorder the existing recorder decides what is recorded');
+    }
     check.throwIfAny();
 
     const sandbox = isSandbox(this, props.sandbox);
-    let deliveryKey: kms.IKey | undefined;
-    if (props.deliveryBucket) {
-      this.deliveryBucket = props.deliveryBucket;
-      deliveryKey = props.deliveryBucket.encryptionKey;
-    } else {
-      const secure = new ConfigDeliveryBucket(this, 'Delivery', { sandbox });
-      this.deliveryBucket = secure.bucket;
-      deliveryKey = secure.encryptionKey;
+    if (!existingRecorder) {
+      const created = this.createRecorder(props, sandbox);
+      this.deliveryBucket = created.deliveryBucket;
+      this.recorderRole = created.recorderRole;
+      this.recorder = created.recorder;
+      this.deliveryChannel = created.deliveryChannel;
     }
-
-    // The recorder's role: AWS_ConfigRole for the describe calls, plus delivery to the bucket.
-    this.recorderRole = new ServiceRole(this, 'RecorderRole', {
-      assumedBy: new iam.ServicePrincipal('config.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
-      description: `AWS Config recorder of ${this.node.path}`,
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWS_ConfigRole')],
-    });
-    acknowledge(this.recorderRole.node.defaultChild!, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWS_ConfigRole]',
-      'AWS_ConfigRole is the AWS-maintained read-only policy that lets AWS Config describe every resource type it records; AWS updates it as Config supports new types, which a hand-written copy would miss.');
-    // Delivery: put objects under Config's own prefix, check the bucket, and encrypt with its key.
-    const deliveryObjects = this.deliveryBucket.arnForObjects(`AWSLogs/${stack.account}/Config/*`);
-    this.recorderRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [deliveryObjects] }));
-    this.recorderRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['s3:GetBucketAcl', 's3:ListBucket'],
-      resources: [this.deliveryBucket.bucketArn],
-    }));
-    if (deliveryKey) {
-      this.recorderRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [deliveryKey.keyArn] }));
-    }
-    acknowledgeWildcardResource(this.recorderRole.grantsPolicy.node.defaultChild!, deliveryObjects,
-      'AWS Config writes one object per snapshot and history file under its own AWSLogs/<account>/Config/ prefix, so the role may write only under that prefix of the delivery bucket.');
-
-    this.recorder = new config.CfnConfigurationRecorder(this, 'Recorder', {
-      roleArn: this.recorderRole.roleArn,
-      recordingGroup: { allSupported: true, includeGlobalResourceTypes: props.includeGlobalResourceTypes ?? true },
-    });
-    this.deliveryChannel = new config.CfnDeliveryChannel(this, 'DeliveryChannel', {
-      s3BucketName: this.deliveryBucket.bucketName,
-      s3KmsKeyArn: deliveryKey?.keyArn,
-      configSnapshotDeliveryProperties: { deliveryFrequency: 'TwentyFour_Hours' },
-    });
-    // PutDeliveryChannel refuses to run before a configuration recorder exists.
-    this.deliveryChannel.node.addDependency(this.recorderRole, this.recorder);
 
     this.rules = {};
     for (const rule of selected) {
       const created = this.createRule(rule, props.driftDetectionRole);
-      created.node.addDependency(this.recorder);
+      // A rule needs a recorder; with an existing one there is nothing here to wait for.
+      if (this.recorder) created.node.addDependency(this.recorder);
       this.rules[rule] = created;
     }
 
@@ -303,6 +323,7 @@ export class ConfigCompliance extends Construct {
     if (props.organizationConformancePackName) {
       this.conformancePack = new config.CfnOrganizationConformancePack(this, 'ConformancePack', {
         organizationConformancePackName: props.organizationConformancePackName,
+        excludedAccounts: excluded,
         templateBody: JSON.stringify(conformancePackTemplate(selected.filter((r) => PACK_RULES.includes(r)))),
       });
     }
@@ -336,6 +357,67 @@ export class ConfigCompliance extends Construct {
         + `region ${events.EventField.fromPath('$.detail.awsRegion')}: ${events.EventField.fromPath('$.detail.resourceType')} `
         + `${events.EventField.fromPath('$.detail.resourceId')} is now ${events.EventField.fromPath('$.detail.newEvaluationResult.complianceType')}.`),
     }));
+  }
+
+  /** The recorder, its role, its delivery channel and (unless one is passed) its bucket. */
+  private createRecorder(props: ConfigComplianceProps, sandbox: boolean) {
+    const stack = Stack.of(this);
+    let deliveryBucket: s3.IBucket;
+    let deliveryKey: kms.IKey | undefined;
+    if (props.deliveryBucket) {
+      deliveryBucket = props.deliveryBucket;
+      deliveryKey = props.deliveryBucket.encryptionKey;
+    } else {
+      const secure = new ConfigDeliveryBucket(this, 'Delivery', { sandbox });
+      deliveryBucket = secure.bucket;
+      deliveryKey = secure.encryptionKey;
+    }
+
+    // The recorder's role: AWS_ConfigRole for the describe calls, plus delivery to the bucket.
+    const recorderRole = new ServiceRole(this, 'RecorderRole', {
+      assumedBy: new iam.ServicePrincipal('config.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
+      description: `AWS Config recorder of ${this.node.path}`,
+      // The path a central ConfigDeliveryBucket of the organization admits.
+      path: CONFIG_RECORDER_ROLE_PATH,
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWS_ConfigRole')],
+    });
+    acknowledge(recorderRole.node.defaultChild!, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWS_ConfigRole]',
+      'AWS_ConfigRole is the AWS-maintained read-only policy that lets AWS Config describe every resource type it records; AWS updates it as Config supports new types, which a hand-written copy would miss.');
+    // Delivery, as AWS Config calls it with the recorder's role: PutObject with the
+    // bucket-owner-full-control ACL (which also needs s3:PutObjectAcl) under the account's own
+    // prefix, GetBucketAcl, and the key; ListBucket only serves Config's HeadBucket location check
+    // (delivery works without it), and is kept for the bucket of this account only.
+    // https://docs.aws.amazon.com/config/latest/developerguide/iamrole-permissions.html
+    // https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy.html
+    const deliveryObjects = deliveryBucket.arnForObjects(`AWSLogs/${stack.account}/Config/*`);
+    recorderRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:PutObject', 's3:PutObjectAcl'],
+      resources: [deliveryObjects],
+      conditions: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } },
+    }));
+    recorderRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:GetBucketAcl', 's3:ListBucket'],
+      resources: [deliveryBucket.bucketArn],
+    }));
+    if (deliveryKey) {
+      recorderRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [deliveryKey.keyArn] }));
+    }
+    acknowledgeWildcardResource(recorderRole.grantsPolicy.node.defaultChild!, deliveryObjects,
+      'AWS Config writes one object per snapshot and history file under its own AWSLogs/<account>/Config/ prefix, so the role may write only under that prefix of the delivery bucket.');
+
+    const recorder = new config.CfnConfigurationRecorder(this, 'Recorder', {
+      roleArn: recorderRole.roleArn,
+      recordingGroup: { allSupported: true, includeGlobalResourceTypes: props.includeGlobalResourceTypes ?? true },
+    });
+    const deliveryChannel = new config.CfnDeliveryChannel(this, 'DeliveryChannel', {
+      s3BucketName: deliveryBucket.bucketName,
+      s3KmsKeyArn: deliveryKey?.keyArn,
+      configSnapshotDeliveryProperties: { deliveryFrequency: 'TwentyFour_Hours' },
+    });
+    // PutDeliveryChannel refuses to run before a configuration recorder exists.
+    deliveryChannel.node.addDependency(recorderRole, recorder);
+
+    return { deliveryBucket, recorderRole, recorder, deliveryChannel };
   }
 
   private createRule(rule: ComplianceRule, driftRole?: iam.IRole): config.ManagedRule {
@@ -398,8 +480,9 @@ function conformancePackTemplate(rules: ComplianceRule[]): object {
  */
 export interface ConfigDeliveryBucketProps {
   /**
-   * Admit the AWS Config recorder roles of every account of this organization (`o-...`): the
-   * central bucket member recorders deliver to.
+   * Admit the AWS Config recorder roles (IAM path {@link CONFIG_RECORDER_ROLE_PATH}) of every
+   * account of this organization (`o-...`), each under its own `AWSLogs/<account>/Config/`
+   * prefix: the central bucket member recorders deliver to.
    * @default - only roles of this account, through their IAM policies
    */
   readonly organizationId?: string;
@@ -417,8 +500,10 @@ export interface ConfigDeliveryBucketProps {
 
 /**
  * SEC-2: the bucket AWS Config delivers to: versioned, KMS-encrypted, TLS-only (a
- * {@link SecureBucket}); for an organization, it admits the Config roles of every member account
- * under `AWSLogs/<account>/Config/`, and only through S3 for the key.
+ * {@link SecureBucket}); for an organization, it admits the Config recorder roles of every member
+ * account, each only under its own `AWSLogs/<account>/Config/` prefix (the `aws:PrincipalAccount`
+ * policy variable), with the bucket owner owning the objects, and the key only through S3. No
+ * one in the organization may list the bucket.
  */
 export class ConfigDeliveryBucket extends Construct {
   /** The bucket. */
@@ -440,25 +525,37 @@ export class ConfigDeliveryBucket extends Construct {
       'AWS Config delivery files are versioned, retained and KMS-protected here, and the configuration items they record stay queryable in AWS Config itself for its retention period; a user who needs a second-region copy passes a ReplicatedBucket (RES-7) as the delivery bucket instead.');
     if (!props.organizationId) return;
 
-    const principal = new iam.AnyPrincipal().withConditions({ StringEquals: { 'aws:PrincipalOrgID': props.organizationId } });
+    // What AWS Config calls with a member's recorder role on cross-account delivery: GetBucketAcl,
+    // then PutObject with the bucket-owner-full-control ACL (which needs s3:PutObjectAcl too) and
+    // the key through S3. Its HeadBucket location check (s3:ListBucket) may fail without
+    // stopping delivery, so nobody in the organization gets to list every account's files.
+    // https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy.html
+    // https://docs.aws.amazon.com/config/latest/developerguide/iamrole-permissions.html
+    // Only recorder roles (by path) of the organization's accounts; each writes only under its
+    // own account's prefix, through the aws:PrincipalAccount policy variable:
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+    const recorderRoles = { ArnLike: { 'aws:PrincipalArn': `arn:${Stack.of(this).partition}:iam::*:role${CONFIG_RECORDER_ROLE_PATH}*` } };
+    const orgId = { 'aws:PrincipalOrgID': props.organizationId };
     this.bucket.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'OrganizationConfigBucketCheck',
-      principals: [principal],
-      actions: ['s3:GetBucketAcl', 's3:ListBucket'],
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:GetBucketAcl'],
       resources: [this.bucket.bucketArn],
+      conditions: { StringEquals: orgId, ...recorderRoles },
     }));
     this.bucket.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'OrganizationConfigDelivery',
-      principals: [principal],
-      actions: ['s3:PutObject'],
-      resources: [this.bucket.arnForObjects('AWSLogs/*/Config/*')],
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObject', 's3:PutObjectAcl'],
+      resources: [this.bucket.arnForObjects('AWSLogs/${aws:PrincipalAccount}/Config/*')],
+      conditions: { StringEquals: { ...orgId, 's3:x-amz-acl': 'bucket-owner-full-control' }, ...recorderRoles },
     }));
     this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'OrganizationConfigDelivery',
-      principals: [principal],
+      principals: [new iam.AnyPrincipal()],
       actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
       resources: ['*'],
-      conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+      conditions: { StringEquals: { ...orgId, 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` }, ...recorderRoles },
     }));
   }
 }

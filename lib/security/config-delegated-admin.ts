@@ -18,6 +18,7 @@ import { Construct } from 'constructs';
 import { isSandbox } from '../core/sandbox';
 import { checkReservedConcurrency } from '../core/reserved-concurrency';
 import { PropsCheck } from '../core/validation';
+import { CONFIG_RECORDER_ROLE_PATH } from './config-compliance';
 import { organizationAdminResource } from './organization-admin-provider';
 
 /** The member accounts that get a recorder and a delivery channel through a StackSet. */
@@ -26,7 +27,7 @@ export interface ConfigMemberRecorders {
   readonly organizationalUnitIds: string[];
   /** The regions to record in. The first one also records global resource types. */
   readonly regions: string[];
-  /** The name of the central delivery bucket (a {@link ConfigCompliance} bucket with `organizationId`). */
+  /** The name of the central delivery bucket (a {@link ConfigDeliveryBucket} with `organizationId`, which admits these recorders). */
   readonly deliveryBucketName: string;
   /**
    * The ARN of the delivery bucket's KMS key, which the member recorder roles may use through S3.
@@ -46,6 +47,9 @@ export interface ConfigDelegatedAdminProps {
 
   /**
    * Recorders and delivery channels for member accounts through a service-managed StackSet.
+   * Leave it out where the member accounts already have a recorder: AWS Config takes one per
+   * account and region, so under Control Tower (which puts `aws-controltower-BaselineConfigRecorder`
+   * in every enrolled account and region) each stack instance would fail.
    * @default - members are not set up here
    */
   readonly memberRecorders?: ConfigMemberRecorders;
@@ -160,12 +164,22 @@ export class ConfigDelegatedAdmin extends Construct {
   }
 }
 
-/** The member template: a recorder role, a recorder and a delivery channel to the central bucket. */
+/**
+ * The member template: a recorder role, a recorder and a delivery channel to the central bucket.
+ * The role is under {@link CONFIG_RECORDER_ROLE_PATH} (its name is generated per stack instance,
+ * one per region) and may do exactly what AWS Config does with it on cross-account delivery,
+ * which the {@link ConfigDeliveryBucket}'s policy mirrors: PutObject with the
+ * bucket-owner-full-control ACL (and so PutObjectAcl) under its account's prefix, GetBucketAcl,
+ * and the key through S3. https://docs.aws.amazon.com/config/latest/developerguide/iamrole-permissions.html
+ */
 function memberRecorderTemplate(members: ConfigMemberRecorders): object {
   const bucketArn = `arn:\${AWS::Partition}:s3:::${members.deliveryBucketName}`;
   const statements: object[] = [
-    { Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Sub': `${bucketArn}/AWSLogs/\${AWS::AccountId}/Config/*` } },
-    { Effect: 'Allow', Action: ['s3:GetBucketAcl', 's3:ListBucket'], Resource: { 'Fn::Sub': bucketArn } },
+    {
+      Effect: 'Allow', Action: ['s3:PutObject', 's3:PutObjectAcl'], Resource: { 'Fn::Sub': `${bucketArn}/AWSLogs/\${AWS::AccountId}/Config/*` },
+      Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } },
+    },
+    { Effect: 'Allow', Action: 's3:GetBucketAcl', Resource: { 'Fn::Sub': bucketArn } },
   ];
   if (members.deliveryKeyArn) {
     statements.push({
@@ -181,6 +195,7 @@ function memberRecorderTemplate(members: ConfigMemberRecorders): object {
       RecorderRole: {
         Type: 'AWS::IAM::Role',
         Properties: {
+          Path: CONFIG_RECORDER_ROLE_PATH,
           AssumeRolePolicyDocument: {
             Version: '2012-10-17',
             Statement: [{ Effect: 'Allow', Principal: { Service: 'config.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }],

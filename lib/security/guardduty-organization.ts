@@ -5,7 +5,8 @@
  * {@link GuardDutyDelegatedAdmin} delegated it from the management account. Delegation already
  * created this account's detector, so no `AWS::GuardDuty::Detector` is declared here (a second
  * one would fail); a custom resource finds it (`ListDetectors`, waiting while delegation
- * settles), turns the protection features on, and sets the organization configuration with
+ * settles), turns the protection features on (Runtime Monitoring with GuardDuty-managed agents
+ * for EKS, ECS Fargate and EC2), and sets the organization configuration with
  * `AutoEnableOrganizationMembers: ALL`, so every current and future member is enabled: no
  * `AWS::GuardDuty::Member` per account is needed. CloudFormation has no resource for the
  * organization configuration, which is why it is a custom resource, with a real Delete.
@@ -40,8 +41,25 @@ export enum GuardDutyFeature {
   RDS_LOGIN_EVENTS = 'RDS_LOGIN_EVENTS',
   /** Lambda Protection: Lambda network activity logs. */
   LAMBDA_NETWORK_LOGS = 'LAMBDA_NETWORK_LOGS',
-  /** Runtime Monitoring (EKS, ECS and EC2; includes EKS Runtime Monitoring, so never both). */
+  /**
+   * Runtime Monitoring (EKS, ECS Fargate and EC2; includes EKS Runtime Monitoring, so never both).
+   * It needs a GuardDuty security agent on the workloads: see
+   * {@link GuardDutyOrganizationProps.runtimeMonitoringAgents}.
+   */
   RUNTIME_MONITORING = 'RUNTIME_MONITORING',
+}
+
+/**
+ * The Runtime Monitoring agents GuardDuty can deploy and keep up to date itself (automated agent
+ * configuration, the `AdditionalConfiguration` of the `RUNTIME_MONITORING` feature).
+ */
+export enum GuardDutyRuntimeAgent {
+  /** The GuardDuty EKS add-on on every EKS cluster. */
+  EKS_ADDON_MANAGEMENT = 'EKS_ADDON_MANAGEMENT',
+  /** A GuardDuty sidecar in every new ECS task on Fargate (new tasks and new service deployments only). */
+  ECS_FARGATE_AGENT_MANAGEMENT = 'ECS_FARGATE_AGENT_MANAGEMENT',
+  /** The agent on EC2 instances through Systems Manager (only instances that are SSM managed instances). */
+  EC2_AGENT_MANAGEMENT = 'EC2_AGENT_MANAGEMENT',
 }
 
 /** Which members GuardDuty enables automatically. */
@@ -115,6 +133,16 @@ export interface GuardDutyOrganizationProps {
    * @default - every feature of {@link GuardDutyFeature}
    */
   readonly features?: GuardDutyFeature[];
+
+  /**
+   * With {@link GuardDutyFeature.RUNTIME_MONITORING}: the workloads on which GuardDuty deploys and
+   * manages its security agent, here and (auto-enabled like the features) in every member.
+   * Without an agent Runtime Monitoring receives no runtime events; leave one out only where you
+   * install the agent yourself (EKS, EC2; Fargate has no manual option). GuardDuty creates a VPC
+   * endpoint for the agent in each VPC with such a workload.
+   * @default - all of {@link GuardDutyRuntimeAgent} when Runtime Monitoring is on
+   */
+  readonly runtimeMonitoringAgents?: GuardDutyRuntimeAgent[];
 
   /**
    * Trusted IP lists: no findings for traffic from these addresses. GuardDuty allows one.
@@ -201,6 +229,12 @@ export class GuardDutyOrganization extends Construct {
     }
     check.require(features.length > 0, 'features must name at least one protection feature');
     check.require(new Set(features).size === features.length, 'features lists a feature more than once');
+    const runtimeMonitoring = features.includes(GuardDutyFeature.RUNTIME_MONITORING);
+    const agents = props.runtimeMonitoringAgents ?? (runtimeMonitoring ? Object.values(GuardDutyRuntimeAgent) : []);
+    if (props.runtimeMonitoringAgents !== undefined) {
+      check.require(runtimeMonitoring, 'runtimeMonitoringAgents need the RUNTIME_MONITORING feature, which features leaves out');
+      check.require(new Set(agents).size === agents.length, 'runtimeMonitoringAgents lists an agent more than once');
+    }
     check.require(trusted.length <= 1, `GuardDuty takes one trusted IP list per account, got ${trusted.length}`);
     check.require(threats.length <= 6, `GuardDuty takes at most six threat lists per account, got ${threats.length}`);
     check.inRange('minimumSeverity', minimumSeverity, 1, 10);
@@ -218,6 +252,9 @@ export class GuardDutyOrganization extends Construct {
         Kind: 'GuardDutyOrganizationConfiguration',
         AutoEnable: props.autoEnable ?? GuardDutyAutoEnable.ALL,
         Features: features,
+        // Runtime Monitoring without its agents receives nothing: the handler sends them as the
+        // feature's AdditionalConfiguration, for this detector and the organization.
+        ...(runtimeMonitoring ? { RuntimeAgents: agents } : {}),
       },
       statements: [
         new iam.PolicyStatement({

@@ -47,7 +47,10 @@ export function organizationAdminResource(scope: Construct, options: Organizatio
   const handler = new HandlerFunction(scope, 'Handler', {
     handlerDir: path.join(__dirname, 'handlers', 'organization-admin'),
     description: options.description,
-    // The handler retries for at most 10 minutes; the rest is room to report the failure.
+    // One invocation retries for at most 10 minutes in total (retry.ts startBudget); the rest is
+    // room for the last call and the failure report. The Provider framework's onEvent function
+    // waits for this one synchronously with a 15-minute timeout (no isComplete handler, so no
+    // totalTimeout applies), so this must stay below 15 minutes.
     timeout: Duration.minutes(14),
     reservedConcurrentExecutions: options.reservedConcurrentExecutions,
     sandbox: options.sandbox,

@@ -1,6 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ComplianceRule, ConfigCompliance, ConfigDelegatedAdmin, ConfigDeliveryBucket } from '../../lib';
 import { exampleConfig } from '../../examples/config';
 import { addConfigComplianceExamples, ConfigComplianceExamples } from '../../examples/security/config-compliance';
@@ -16,11 +17,51 @@ function examples(context: Record<string, unknown> = {}): ConfigComplianceExampl
   return stacks;
 }
 
-describe('SEC-2 ConfigCompliance', () => {
+describe('SEC-2 ConfigCompliance under Control Tower (the example app)', () => {
   const stacks = examples();
   const admin = Template.fromStack(stacks.admin);
   const management = Template.fromStack(stacks.management);
-  const logArchive = Template.fromStack(stacks.logArchive);
+
+  test('the security account reuses Control Tower\'s recorder: no recorder, delivery channel or delivery bucket of its own', () => {
+    admin.resourceCountIs('AWS::Config::ConfigurationRecorder', 0);
+    admin.resourceCountIs('AWS::Config::DeliveryChannel', 0);
+    admin.resourceCountIs('AWS::S3::Bucket', 0);
+  });
+
+  test('no member recorder StackSet: Control Tower already records in every enrolled account, and a second recorder would fail', () => {
+    management.resourceCountIs('AWS::CloudFormation::StackSet', 0);
+    management.hasResourceProperties('Custom::OrganizationsDelegatedAdmin', { AdminAccountId: SECURITY });
+    expect(stacks.logArchive).toBeUndefined();
+  });
+
+  test('the rules, remediation, conformance pack and aggregator depend on nothing the stack no longer creates', () => {
+    const template = admin.toJSON() as { Resources: Record<string, { Type: string; DependsOn?: string[] }> };
+    const ids = new Set(Object.keys(template.Resources));
+    for (const [id, r] of Object.entries(template.Resources)) {
+      for (const dep of r.DependsOn ?? []) expect(`${id} -> ${dep}: ${ids.has(dep)}`).toBe(`${id} -> ${dep}: true`);
+    }
+    const rules = Object.values(admin.findResources('AWS::Config::ConfigRule')) as { DependsOn?: string[] }[];
+    expect(rules).toHaveLength(5);
+    for (const rule of rules) expect((rule.DependsOn ?? []).filter((d) => /Recorder|DeliveryChannel/.test(d))).toEqual([]);
+    admin.resourceCountIs('AWS::Config::RemediationConfiguration', 1);
+    admin.resourceCountIs('AWS::Config::ConfigurationAggregator', 1);
+  });
+
+  test('the conformance pack leaves out the management account, where Control Tower records nothing', () => {
+    admin.hasResourceProperties('AWS::Config::OrganizationConformancePack', { ExcludedAccounts: [MANAGEMENT] });
+  });
+
+  test.each([['Sec2-Management'], ['Sec2-SecurityAdmin']])('snapshot of %s', (name) => {
+    const stack = Object.values(stacks).find((s?: Stack) => s?.stackName === name)!;
+    expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('SEC-2 ConfigCompliance without Control Tower (-c controlTower=false)', () => {
+  const stacks = examples({ controlTower: 'false' });
+  const admin = Template.fromStack(stacks.admin);
+  const management = Template.fromStack(stacks.management);
+  const logArchive = Template.fromStack(stacks.logArchive!);
 
   test('the recorder records every supported type and delivers to a KMS-encrypted, TLS-only bucket', () => {
     admin.hasResourceProperties('AWS::Config::ConfigurationRecorder', { RecordingGroup: { AllSupported: true, IncludeGlobalResourceTypes: true } });
@@ -124,25 +165,26 @@ describe('SEC-2 ConfigCompliance', () => {
     });
     const set = Object.values(management.findResources('AWS::CloudFormation::StackSet'))[0] as { Properties: { TemplateBody: string } };
     const body = JSON.parse(set.Properties.TemplateBody);
-    expect(body.Resources.DeliveryChannel.Properties.S3BucketName).toBe(stacks.logArchive.bucketName);
+    expect(body.Resources.DeliveryChannel.Properties.S3BucketName).toBe(stacks.logArchive!.bucketName);
     expect(body.Resources.Recorder.Type).toBe('AWS::Config::ConfigurationRecorder');
   });
 
   test('the central bucket admits the Config roles of the organization only', () => {
     logArchive.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
-        Sid: 'OrganizationConfigDelivery', Action: 's3:PutObject', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
+        Sid: 'OrganizationConfigDelivery', Action: ['s3:PutObject', 's3:PutObjectAcl'],
+        Condition: Match.objectLike({ StringEquals: Match.objectLike({ 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' }) }),
       })]) },
     });
   });
 
   test('deployment order: log archive, then management, then the delegated administrator', () => {
-    expect(stacks.management.dependencies).toContain(stacks.logArchive);
+    expect(stacks.management.dependencies).toContain(stacks.logArchive!);
     expect(stacks.admin.dependencies).toContain(stacks.management);
   });
 
   test.each([['Sec2-LogArchive'], ['Sec2-Management'], ['Sec2-SecurityAdmin']])('snapshot of %s', (name) => {
-    const stack = Object.values(stacks).find((s: Stack) => s.stackName === name)!;
+    const stack = Object.values(stacks).find((s?: Stack) => s?.stackName === name)!;
     expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
   });
 });
@@ -182,6 +224,44 @@ describe('SEC-2 refusals', () => {
       .toThrow('Mgmt/Admin: invalid ConfigDelegatedAdmin props (1 problem):\n  - reservedConcurrentExecutions must be a positive whole number, got 0');
   });
 
+  test('refuses an excluded account that is not a 12-digit account id', () => {
+    expect(() => new ConfigCompliance(stack(), 'Config', { organizationConformancePackName: 'baseline', conformancePackExcludedAccounts: ['1111-2222-3333'] }))
+      .toThrow(/^Sec\/Config: invalid ConfigCompliance props \(1 problem\):\n {2}- conformancePackExcludedAccounts: "1111-2222-3333" is not a 12-digit account id$/);
+  });
+
+  test('refuses more excluded accounts than AWS Config takes (1000)', () => {
+    const accounts = Array.from({ length: 1001 }, (_, i) => String(100000000000 + i));
+    expect(() => new ConfigCompliance(stack(), 'Config', { organizationConformancePackName: 'baseline', conformancePackExcludedAccounts: accounts }))
+      .toThrow(/^Sec\/Config: invalid ConfigCompliance props \(1 problem\):\n {2}- conformancePackExcludedAccounts: AWS Config takes at most 1000 excluded accounts, got 1001$/);
+  });
+
+  test('refuses excluded accounts without a conformance pack', () => {
+    expect(() => new ConfigCompliance(stack(), 'Config', { conformancePackExcludedAccounts: [MANAGEMENT] }))
+      .toThrow(/^Sec\/Config: invalid ConfigCompliance props \(1 problem\):\n {2}- conformancePackExcludedAccounts needs organizationConformancePackName: there is no conformance pack to exclude them from$/);
+  });
+
+  test('refuses recorder settings together with an existing recorder', () => {
+    const s = stack();
+    const bucket = s3.Bucket.fromBucketName(s, 'B', 'config-bucket');
+    expect(() => new ConfigCompliance(s, 'Config', { useExistingRecorder: true, deliveryBucket: bucket, includeGlobalResourceTypes: false }))
+      .toThrow(/^Sec\/Config: invalid ConfigCompliance props \(2 problems\):\n {2}- deliveryBucket is for the recorder this construct creates; with useExistingRecorder the existing delivery channel decides where Config delivers\n {2}- includeGlobalResourceTypes is for the recorder this construct creates; with useExistingRecorder the existing recorder decides what is recorded$/);
+  });
+
+  test('with an existing recorder, the rules are created without a recorder, delivery channel or recorder role', () => {
+    const s = stack();
+    const compliance = new ConfigCompliance(s, 'Config', { useExistingRecorder: true });
+    synthWithChecks(s.node.root as never);
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::Config::ConfigurationRecorder', 0);
+    t.resourceCountIs('AWS::Config::DeliveryChannel', 0);
+    t.resourceCountIs('AWS::S3::Bucket', 0);
+    t.resourceCountIs('AWS::Config::ConfigRule', 5);
+    expect(compliance.recorder).toBeUndefined();
+    for (const rule of Object.values(t.findResources('AWS::Config::ConfigRule')) as { DependsOn?: string[] }[]) {
+      expect(rule.DependsOn ?? []).toEqual([]);
+    }
+  });
+
   test('a manual remediation without a role omits AutomationAssumeRole', () => {
     const s = stack();
     new ConfigCompliance(s, 'Config', { rules: [ComplianceRule.S3_BUCKET_SSL_REQUESTS_ONLY], remediations: [base] });
@@ -194,8 +274,8 @@ describe('SEC-2 refusals', () => {
 
 describe('SEC-2 sandbox mode', () => {
   test('-c sandbox=true leaves no retained resource', () => {
-    const stacks = examples({ sandbox: 'true' });
-    for (const stack of Object.values(stacks) as Stack[]) {
+    const stacks = [...Object.values(examples({ sandbox: 'true' })), ...Object.values(examples({ sandbox: 'true', controlTower: 'false' }))].filter((x): x is Stack => x !== undefined);
+    for (const stack of stacks) {
       const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { DeletionPolicy?: string }>;
       expect(Object.entries(resources).filter(([, r]) => r.DeletionPolicy === 'Retain').map(([id]) => `${stack.stackName}/${id}`)).toEqual([]);
     }
@@ -203,27 +283,79 @@ describe('SEC-2 sandbox mode', () => {
 });
 
 describe('SEC-2 ConfigDeliveryBucket', () => {
-  test('for an organization, admits the Config roles of member accounts under AWSLogs/<account>/Config/ only, and the key only through S3', () => {
+  test('for an organization, each account\'s recorder role writes only under its own AWSLogs/<account>/Config/ prefix, and nobody in the organization may list the bucket', () => {
     const app = checkedApp();
     const stack = new Stack(app, 'LogArchive', { env: { account: '333333333333', region: 'eu-west-1' } });
     new ConfigDeliveryBucket(stack, 'Central', { organizationId: 'o-a1b2c3d4e5', bucketName: 'config-central-333333333333-eu-west-1' });
     synthWithChecks(app);
     const t = Template.fromStack(stack);
+    const recorderRoles = { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/config-recorder/*' } };
     t.hasResourceProperties('AWS::S3::Bucket', { BucketName: 'config-central-333333333333-eu-west-1', VersioningConfiguration: { Status: 'Enabled' } });
     t.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([
-        Match.objectLike({ Sid: 'OrganizationConfigBucketCheck', Action: ['s3:GetBucketAcl', 's3:ListBucket'], Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } } }),
         Match.objectLike({
-          Sid: 'OrganizationConfigDelivery', Action: 's3:PutObject',
-          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^CentralBucket'), 'Arn'] }, '/AWSLogs/*/Config/*']] },
+          Sid: 'OrganizationConfigBucketCheck', Action: 's3:GetBucketAcl',
+          Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' }, ...recorderRoles },
+        }),
+        Match.objectLike({
+          Sid: 'OrganizationConfigDelivery', Action: ['s3:PutObject', 's3:PutObjectAcl'],
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^CentralBucket'), 'Arn'] }, '/AWSLogs/${aws:PrincipalAccount}/Config/*']] },
+          Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5', 's3:x-amz-acl': 'bucket-owner-full-control' }, ...recorderRoles },
         }),
       ]) },
     });
+    const statements = Object.values(t.findResources('AWS::S3::BucketPolicy'))
+      .flatMap((r) => (r as { Properties: { PolicyDocument: { Statement: { Effect: string; Action: string | string[] }[] } } }).Properties.PolicyDocument.Statement);
+    const orgAllows = statements.filter((st) => st.Effect === 'Allow' && JSON.stringify(st).includes('PrincipalOrgID'));
+    expect(orgAllows.flatMap((st) => [st.Action].flat()).sort()).toEqual(['s3:GetBucketAcl', 's3:PutObject', 's3:PutObjectAcl']);
     t.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({
         Sid: 'OrganizationConfigDelivery',
-        Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5', 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5', 'kms:ViaService': 's3.eu-west-1.amazonaws.com' }, ...recorderRoles },
       })]) },
+    });
+  });
+
+  test('member recorder roles are the ones the bucket admits: under /config-recorder/, writing with bucket-owner-full-control under their own prefix, using the key through S3', () => {
+    const app = checkedApp();
+    const stack = new Stack(app, 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
+    const admin = new ConfigDelegatedAdmin(stack, 'Admin', {
+      adminAccountId: SECURITY,
+      memberRecorders: { organizationalUnitIds: ['ou-a1b2-c3d4e5f6'], regions: ['eu-west-1'], deliveryBucketName: 'central', deliveryKeyArn: 'arn:aws:kms:eu-west-1:333333333333:key/*' },
+    });
+    const body = JSON.parse(admin.memberStackSet!.templateBody!);
+    expect(body.Resources.RecorderRole.Properties.Path).toBe('/config-recorder/');
+    expect(body.Resources.DeliveryPolicy.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow', Action: ['s3:PutObject', 's3:PutObjectAcl'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::central/AWSLogs/${AWS::AccountId}/Config/*' },
+        Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } },
+      },
+      { Effect: 'Allow', Action: 's3:GetBucketAcl', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::central' } },
+      {
+        Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: 'arn:aws:kms:eu-west-1:333333333333:key/*',
+        Condition: { StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
+      },
+    ]);
+  });
+
+  test('the recorder role of ConfigCompliance is one the central bucket admits, and may deliver to its own bucket in the same account', () => {
+    const app = checkedApp();
+    const stack = new Stack(app, 'Sec', { env: { account: SECURITY, region: 'eu-west-1' } });
+    new ConfigCompliance(stack, 'Config', { rules: [ComplianceRule.CLOUDTRAIL_ENABLED] });
+    synthWithChecks(app);
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::IAM::Role', { Path: '/config-recorder/', ManagedPolicyArns: Match.arrayWith([Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':iam::aws:policy/service-role/AWS_ConfigRole'])] })]) });
+    t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([
+        Match.objectLike({
+          Action: ['s3:PutObject', 's3:PutObjectAcl'],
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('DeliveryBucket'), 'Arn'] }, `/AWSLogs/${SECURITY}/Config/*`]] },
+          Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } },
+        }),
+        Match.objectLike({ Action: ['s3:GetBucketAcl', 's3:ListBucket'], Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeliveryBucket'), 'Arn'] } }),
+        Match.objectLike({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeliveryBucketKey'), 'Arn'] } }),
+      ]) },
     });
   });
 

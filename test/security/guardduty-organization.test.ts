@@ -5,6 +5,8 @@ import { GuardDutyDelegatedAdmin, GuardDutyOrganization, SecureBucket } from '..
 import { exampleConfig } from '../../examples/config';
 import { addGuardDutyOrganizationExamples, GuardDutyOrganizationExamples } from '../../examples/security/guardduty-organization';
 import { acknowledge } from '../../lib/core/acknowledge';
+import { GuardDutyFeature, GuardDutyRuntimeAgent } from '../../lib/security/guardduty-organization';
+import { timing } from '../../lib/security/handlers/organization-admin/retry';
 import { checkedApp, synthWithChecks } from '../support/app';
 
 const MANAGEMENT = '111111111111';
@@ -50,6 +52,22 @@ describe('SEC-1 GuardDutyOrganization', () => {
       AutoEnable: 'ALL',
       Features: ['S3_DATA_EVENTS', 'EKS_AUDIT_LOGS', 'EBS_MALWARE_PROTECTION', 'RDS_LOGIN_EVENTS', 'LAMBDA_NETWORK_LOGS', 'RUNTIME_MONITORING'],
     });
+  });
+
+  test('Runtime Monitoring comes with GuardDuty-managed agents for EKS, ECS Fargate and EC2, so runtime events actually arrive', () => {
+    admin.hasResourceProperties('Custom::GuardDutyOrganizationConfiguration', {
+      Features: Match.arrayWith(['RUNTIME_MONITORING']),
+      RuntimeAgents: ['EKS_ADDON_MANAGEMENT', 'ECS_FARGATE_AGENT_MANAGEMENT', 'EC2_AGENT_MANAGEMENT'],
+    });
+  });
+
+  test('the handler may retry for its whole budget and still report before its timeout, which ends before the Provider framework\'s', () => {
+    const functions = admin.findResources('AWS::Lambda::Function');
+    const handler = Object.entries(functions).find(([id]) => id.startsWith('GuardDutyHandler'))![1] as { Properties: { Timeout: number } };
+    const framework = Object.entries(functions).find(([id]) => id.includes('frameworkonEvent'))![1] as { Properties: { Timeout: number } };
+    // The last delay can start just before the deadline; two minutes are left for the last call and the report.
+    expect(timing.budgetMs + timing.maxDelayMs + 2 * 60 * 1000).toBeLessThanOrEqual(handler.Properties.Timeout * 1000);
+    expect(handler.Properties.Timeout).toBeLessThan(framework.Properties.Timeout);
   });
 
   test('trusted IP and threat lists are native resources on the delegated detector, in the administrator account', () => {
@@ -141,6 +159,14 @@ describe('SEC-1 refusals', () => {
     expect(() => new GuardDutyOrganization(stack, 'GD', {
       adminAccountId: SECURITY, managementAccountId: MANAGEMENT, threatIpLists: [{ name: 'bad', bucket, key: 'bad.txt' }],
     })).toThrow(/this stack deploys to account 444444444444, not the delegated administrator 222222222222: the organization configuration and the trusted IP and threat lists only work in the administrator account/);
+  });
+
+  test('refuses Runtime Monitoring agents without the Runtime Monitoring feature', () => {
+    const stack = new Stack(checkedApp(), 'Sec', { env: { account: SECURITY, region: 'eu-west-1' } });
+    expect(() => new GuardDutyOrganization(stack, 'GD', {
+      adminAccountId: SECURITY, managementAccountId: MANAGEMENT, features: [GuardDutyFeature.S3_DATA_EVENTS],
+      runtimeMonitoringAgents: [GuardDutyRuntimeAgent.EC2_AGENT_MANAGEMENT],
+    })).toThrow(/^Sec\/GD: invalid GuardDutyOrganization props \(1 problem\):\n {2}- runtimeMonitoringAgents need the RUNTIME_MONITORING feature, which features leaves out/);
   });
 
   test('lists every problem at once', () => {

@@ -176,6 +176,57 @@ describe('GuardDutyOrganizationConfiguration (delegated administrator)', () => {
     });
   });
 
+  test('Runtime Monitoring turns on GuardDuty-managed agents (EKS add-on, ECS Fargate, EC2) for the administrator and every member', async () => {
+    gd.on(ListDetectorsCommand).resolves({ DetectorIds: ['d-1'] });
+    gd.on(UpdateDetectorCommand).resolves({});
+    gd.on(UpdateOrganizationConfigurationCommand).resolves({});
+    await handler(event('Create', { ...props, RuntimeAgents: ['EKS_ADDON_MANAGEMENT', 'ECS_FARGATE_AGENT_MANAGEMENT', 'EC2_AGENT_MANAGEMENT'] }));
+    expect(gd).toHaveReceivedCommandWith(UpdateDetectorCommand, {
+      DetectorId: 'd-1', Enable: true,
+      Features: [
+        { Name: 'S3_DATA_EVENTS', Status: 'ENABLED' },
+        { Name: 'RUNTIME_MONITORING', Status: 'ENABLED', AdditionalConfiguration: [
+          { Name: 'EKS_ADDON_MANAGEMENT', Status: 'ENABLED' },
+          { Name: 'ECS_FARGATE_AGENT_MANAGEMENT', Status: 'ENABLED' },
+          { Name: 'EC2_AGENT_MANAGEMENT', Status: 'ENABLED' },
+        ] },
+      ],
+    });
+    expect(gd).toHaveReceivedCommandWith(UpdateOrganizationConfigurationCommand, {
+      DetectorId: 'd-1', AutoEnableOrganizationMembers: 'ALL',
+      Features: [
+        { Name: 'S3_DATA_EVENTS', AutoEnable: 'ALL' },
+        { Name: 'RUNTIME_MONITORING', AutoEnable: 'ALL', AdditionalConfiguration: [
+          { Name: 'EKS_ADDON_MANAGEMENT', AutoEnable: 'ALL' },
+          { Name: 'ECS_FARGATE_AGENT_MANAGEMENT', AutoEnable: 'ALL' },
+          { Name: 'EC2_AGENT_MANAGEMENT', AutoEnable: 'ALL' },
+        ] },
+      ],
+    });
+  });
+
+  test('agents left out are turned off explicitly, so an update that drops one stops GuardDuty managing it', async () => {
+    gd.on(ListDetectorsCommand).resolves({ DetectorIds: ['d-1'] });
+    gd.on(UpdateDetectorCommand).resolves({});
+    gd.on(UpdateOrganizationConfigurationCommand).resolves({});
+    await handler(event('Update', { ...props, AutoEnable: 'NEW', Features: ['RUNTIME_MONITORING'], RuntimeAgents: ['ECS_FARGATE_AGENT_MANAGEMENT'] }, props));
+    expect(gd).toHaveReceivedCommandWith(UpdateDetectorCommand, {
+      Features: [{ Name: 'RUNTIME_MONITORING', Status: 'ENABLED', AdditionalConfiguration: [
+        { Name: 'EKS_ADDON_MANAGEMENT', Status: 'DISABLED' },
+        { Name: 'ECS_FARGATE_AGENT_MANAGEMENT', Status: 'ENABLED' },
+        { Name: 'EC2_AGENT_MANAGEMENT', Status: 'DISABLED' },
+      ] }],
+    });
+    expect(gd).toHaveReceivedCommandWith(UpdateOrganizationConfigurationCommand, {
+      AutoEnableOrganizationMembers: 'NEW',
+      Features: [{ Name: 'RUNTIME_MONITORING', AutoEnable: 'NEW', AdditionalConfiguration: [
+        { Name: 'EKS_ADDON_MANAGEMENT', AutoEnable: 'NONE' },
+        { Name: 'ECS_FARGATE_AGENT_MANAGEMENT', AutoEnable: 'NEW' },
+        { Name: 'EC2_AGENT_MANAGEMENT', AutoEnable: 'NONE' },
+      ] }],
+    });
+  });
+
   test('waits for the detector while delegation settles, without creating one', async () => {
     gd.on(ListDetectorsCommand).resolvesOnce({ DetectorIds: [] }).resolvesOnce({ DetectorIds: [] }).resolves({ DetectorIds: ['d-2'] });
     gd.on(UpdateDetectorCommand).resolves({});
@@ -192,6 +243,17 @@ describe('GuardDutyOrganizationConfiguration (delegated administrator)', () => {
       .resolves({});
     await handler(event('Create', props));
     expect(gd).toHaveReceivedCommandTimes(UpdateOrganizationConfigurationCommand, 2);
+  });
+
+  test('the time budget covers the whole invocation, not each call: a later call does not get a fresh budget', async () => {
+    // The detector appears after 8 minutes; then GuardDuty keeps answering "not the administrator".
+    // A budget per call would retry until 8 + 10 minutes, past the function's 14-minute timeout.
+    gd.on(ListDetectorsCommand).callsFake(async () => ({ DetectorIds: clock >= 8 * 60 * 1000 ? ['d-1'] : [] }));
+    gd.on(UpdateDetectorCommand).resolves({});
+    gd.on(UpdateOrganizationConfigurationCommand).rejects(badRequest('The current account is not the GuardDuty administrator account.'));
+    await expect(handler(event('Create', props))).rejects.toThrow(/UpdateOrganizationConfiguration: gave up after \d+ attempts/);
+    expect(clock).toBeGreaterThanOrEqual(8 * 60 * 1000);
+    expect(clock).toBeLessThanOrEqual(timing.budgetMs);
   });
 
   test('fails with a clear message when no detector appears in time', async () => {

@@ -12,7 +12,15 @@ import {
   UpdateDetectorCommand,
   UpdateOrganizationConfigurationCommand,
 } from '@aws-sdk/client-guardduty';
-import type { AutoEnableMembers, DetectorFeature, OrgFeature } from '@aws-sdk/client-guardduty';
+import type {
+  AutoEnableMembers,
+  DetectorFeature,
+  DetectorFeatureConfiguration,
+  FeatureAdditionalConfiguration,
+  OrganizationFeatureConfiguration,
+  OrgFeature,
+  OrgFeatureAdditionalConfiguration,
+} from '@aws-sdk/client-guardduty';
 import { errorMessage, errorName, isRetryable, NotReadyError, withRetry } from './retry';
 
 /** The result the Provider framework passes back to CloudFormation. */
@@ -90,11 +98,55 @@ export async function findDetector(client: GuardDutyClient, wait: boolean): Prom
 export interface OrganizationSettings {
   readonly autoEnable: AutoEnableMembers;
   readonly features: string[];
+  /**
+   * The Runtime Monitoring agents GuardDuty deploys and manages itself (`EKS_ADDON_MANAGEMENT`,
+   * `ECS_FARGATE_AGENT_MANAGEMENT`, `EC2_AGENT_MANAGEMENT`); the others are turned off.
+   * Undefined leaves the agent settings as they are.
+   */
+  readonly runtimeAgents?: string[];
+}
+
+/**
+ * The additional configurations of Runtime Monitoring: without them GuardDuty deploys no agent,
+ * so Runtime Monitoring receives no runtime events. Every one is sent, on or off, so an update
+ * that drops one turns it off.
+ * https://docs.aws.amazon.com/guardduty/latest/APIReference/API_OrganizationAdditionalConfiguration.html
+ */
+const RUNTIME_AGENTS = ['EKS_ADDON_MANAGEMENT', 'ECS_FARGATE_AGENT_MANAGEMENT', 'EC2_AGENT_MANAGEMENT'] as const;
+const RUNTIME_MONITORING = 'RUNTIME_MONITORING';
+
+function detectorFeatures(settings: OrganizationSettings): DetectorFeatureConfiguration[] {
+  const agents = settings.runtimeAgents;
+  return settings.features.map((name) => ({
+    Name: name as DetectorFeature,
+    Status: 'ENABLED',
+    ...(name === RUNTIME_MONITORING && agents ? {
+      AdditionalConfiguration: RUNTIME_AGENTS.map((agent) => ({
+        Name: agent as FeatureAdditionalConfiguration,
+        Status: agents.includes(agent) ? 'ENABLED' : 'DISABLED',
+      })),
+    } : {}),
+  }));
+}
+
+function organizationFeatures(settings: OrganizationSettings): OrganizationFeatureConfiguration[] {
+  const agents = settings.runtimeAgents;
+  return settings.features.map((name) => ({
+    Name: name as OrgFeature,
+    AutoEnable: settings.autoEnable,
+    ...(name === RUNTIME_MONITORING && agents ? {
+      AdditionalConfiguration: RUNTIME_AGENTS.map((agent) => ({
+        Name: agent as OrgFeatureAdditionalConfiguration,
+        AutoEnable: agents.includes(agent) ? settings.autoEnable : 'NONE',
+      })),
+    } : {}),
+  }));
 }
 
 /**
  * Turns the protection features on for the administrator's own detector and configures the
- * organization: every current and future member auto-enabled, with the same features.
+ * organization: every current and future member auto-enabled, with the same features and, for
+ * Runtime Monitoring, the same GuardDuty-managed agents.
  * Retries while GuardDuty does not yet accept this account as administrator.
  */
 export async function configureOrganization(settings: OrganizationSettings): Promise<ResourceResult> {
@@ -103,12 +155,12 @@ export async function configureOrganization(settings: OrganizationSettings): Pro
   await withRetry('UpdateDetector', () => client.send(new UpdateDetectorCommand({
     DetectorId: detectorId,
     Enable: true,
-    Features: settings.features.map((name) => ({ Name: name as DetectorFeature, Status: 'ENABLED' })),
+    Features: detectorFeatures(settings),
   })));
   await withRetry('UpdateOrganizationConfiguration', () => client.send(new UpdateOrganizationConfigurationCommand({
     DetectorId: detectorId,
     AutoEnableOrganizationMembers: settings.autoEnable,
-    Features: settings.features.map((name) => ({ Name: name as OrgFeature, AutoEnable: settings.autoEnable === 'NONE' ? 'NONE' : settings.autoEnable })),
+    Features: organizationFeatures(settings),
   })), (error) => isNotYetAdmin(error) || isRetryable(error));
   return { PhysicalResourceId: `guardduty-organization:${detectorId}`, Data: { DetectorId: detectorId } };
 }

@@ -5,17 +5,20 @@
  * - `GuardDutyDelegatedAdmin` (management account): EnableOrganizationAdminAccount per region;
  *   Delete: DisableOrganizationAdminAccount.
  * - `GuardDutyOrganizationConfiguration` (delegated administrator): waits for the detector that
- *   delegation created, turns features on, UpdateOrganizationConfiguration with
- *   AutoEnableOrganizationMembers; Delete: auto-enable NONE. Returns the DetectorId.
+ *   delegation created, turns features on (Runtime Monitoring with its GuardDuty-managed agents),
+ *   UpdateOrganizationConfiguration with AutoEnableOrganizationMembers; Delete: auto-enable NONE.
+ *   Returns the DetectorId.
  * - `OrganizationsDelegatedAdmin` (management account): EnableAWSServiceAccess and
  *   RegisterDelegatedAdministrator per service principal; Delete: DeregisterDelegatedAdministrator.
  *
  * Every operation is idempotent ("already" is success on Create, "not found" on Delete) and
- * retried with exponential backoff and jitter while the services are eventually consistent.
+ * retried with exponential backoff and jitter while the services are eventually consistent, all
+ * calls of one invocation within one 10-minute budget (retry.ts).
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { deregisterAdmin, registerAdmin } from './config';
 import { configureOrganization, disableAdmin, enableAdmin, ResourceResult, unconfigureOrganization } from './guardduty';
+import { startBudget } from './retry';
 
 interface Properties {
   readonly Kind?: string;
@@ -24,6 +27,7 @@ interface Properties {
   readonly ServicePrincipals?: string[];
   readonly AutoEnable?: string;
   readonly Features?: string[];
+  readonly RuntimeAgents?: string[];
 }
 
 function required<T>(value: T | undefined, name: string): T {
@@ -36,6 +40,8 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
   const props = event.ResourceProperties as unknown as Properties;
   const old = (event.RequestType === 'Update' ? event.OldResourceProperties : undefined) as Properties | undefined;
   console.log(JSON.stringify({ requestType: event.RequestType, kind: props.Kind, logicalId: event.LogicalResourceId }));
+  // One retry budget for everything this invocation does, well inside the function timeout.
+  startBudget();
   switch (props.Kind) {
     case 'GuardDutyDelegatedAdmin': {
       const admin = required(props.AdminAccountId, 'AdminAccountId');
@@ -59,6 +65,7 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
       return configureOrganization({
         autoEnable: (props.AutoEnable ?? 'ALL') as 'ALL' | 'NEW' | 'NONE',
         features: props.Features ?? [],
+        runtimeAgents: props.RuntimeAgents,
       });
     }
     case 'OrganizationsDelegatedAdmin': {

@@ -8,7 +8,12 @@ export const timing = {
   sleep: (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)),
   /** The clock. */
   now: (): number => Date.now(),
-  /** How long one operation may keep retrying; the function timeout leaves room after it. */
+  /**
+   * How long one invocation may keep retrying, all its calls together (see {@link startBudget}).
+   * 10 minutes, against the handler function's 14-minute timeout (organization-admin-provider.ts)
+   * and the Provider framework's 15-minute onEvent function: the last attempt and the failure
+   * report fit in the time left, so a stuck call fails with its own message, not a timeout.
+   */
   budgetMs: 10 * 60 * 1000,
   /** The first delay. */
   baseDelayMs: 2000,
@@ -17,6 +22,18 @@ export const timing = {
   /** Random in [0, 1), for the jitter. */
   random: (): number => Math.random(),
 };
+
+/** The deadline of the current invocation, set by {@link startBudget}. */
+let invocationDeadline: number | undefined;
+
+/**
+ * Starts the retry budget of one invocation: every {@link withRetry} until the next call shares
+ * the same deadline, so an invocation that makes several calls in a row (one per region, or
+ * find the detector, then configure it) still stops retrying within `timing.budgetMs` in total.
+ */
+export function startBudget(): void {
+  invocationDeadline = timing.now() + timing.budgetMs;
+}
 
 /** Thrown by an operation that found the service not ready yet (for example no detector yet). */
 export class NotReadyError extends Error {
@@ -57,10 +74,11 @@ export function isRetryable(error: unknown): boolean {
 
 /**
  * Runs `operation` until it succeeds, a non-retryable error is thrown, or the time budget is
- * spent (then the last error is thrown, naming the attempts).
+ * spent (then the last error is thrown, naming the attempts). The budget is the invocation's
+ * (from {@link startBudget}); without one, this call gets `timing.budgetMs` of its own.
  */
 export async function withRetry<T>(description: string, operation: () => Promise<T>, retryable: (e: unknown) => boolean = isRetryable): Promise<T> {
-  const deadline = timing.now() + timing.budgetMs;
+  const deadline = invocationDeadline ?? timing.now() + timing.budgetMs;
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation();
