@@ -7,6 +7,7 @@ import { addBeanstalkEnvironmentExamples, BeanstalkEnvironmentExamples } from '.
 import { deployTimeAzs, exampleVpc } from '../../examples/cicd/ecs-blue-green-service';
 import { exampleConfig } from '../../examples/config';
 import { checkedApp, synthWithChecks } from '../support/app';
+import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 function examples(context: Record<string, unknown> = {}): { app: App; stacks: BeanstalkEnvironmentExamples } {
   const app = checkedApp(context);
@@ -34,6 +35,9 @@ function optionSettings(template: Template, name?: string): { Namespace: string;
 }
 
 describe('CICD-7 BeanstalkEnvironment', () => {
+  test('every service-to-service edge of the example stacks is allowed by their policies (permission test)', async () => {
+    await expectPermissionsHold(stacksOf(stacks));
+  });
   const { stacks } = examples();
   const template = Template.fromStack(stacks.beanstalk);
   const blue = optionSettings(template, 'cicd7-orders-blue');

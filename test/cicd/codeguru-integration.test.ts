@@ -6,6 +6,7 @@ import { CodeGuruIntegration } from '../../lib';
 import { addCodeGuruIntegrationExamples } from '../../examples/cicd/codeguru-integration';
 import { exampleConfig } from '../../examples/config';
 import { checkedApp, synthWithChecks } from '../support/app';
+import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 const WORKLOAD = '444444444444';
 
@@ -17,6 +18,9 @@ function examples(context: Record<string, unknown> = {}) {
 }
 
 describe('CICD-8 CodeGuruIntegration', () => {
+  test('every service-to-service edge of the example stacks is allowed by their policies (permission test)', async () => {
+    await expectPermissionsHold(stacksOf(stacks));
+  });
   const stacks = examples();
   const t = Template.fromStack(stacks.codeGuru);
 

@@ -7,6 +7,7 @@ import { EcsBlueGreenService, EcsBlueGreenServiceProps, TrafficShift } from '../
 import { addEcsBlueGreenServiceExamples, EcsBlueGreenServiceExamples, exampleVpc, deployTimeAzs } from '../../examples/cicd/ecs-blue-green-service';
 import { exampleConfig } from '../../examples/config';
 import { checkedApp, synthWithChecks } from '../support/app';
+import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 function examples(context: Record<string, unknown> = {}): { app: App; stacks: EcsBlueGreenServiceExamples } {
   const app = checkedApp(context);
@@ -35,6 +36,9 @@ function parts(): { stack: Stack; props: EcsBlueGreenServiceProps } {
 }
 
 describe('CICD-6 EcsBlueGreenService', () => {
+  test('every service-to-service edge of the example stacks is allowed by their policies (permission test)', async () => {
+    await expectPermissionsHold(stacksOf(stacks));
+  });
   const { stacks } = examples();
   const template = Template.fromStack(stacks.blueGreen);
 

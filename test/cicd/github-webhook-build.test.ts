@@ -5,6 +5,7 @@ import { GitHubWebhookBuild } from '../../lib';
 import { addGitHubWebhookBuildExamples } from '../../examples/cicd/github-webhook-build';
 import { exampleConfig } from '../../examples/config';
 import { checkedApp, synthWithChecks } from '../support/app';
+import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 function examples(context: Record<string, unknown> = {}) {
   const app = checkedApp(context);
@@ -18,6 +19,9 @@ function plainStack() {
 }
 
 describe('CICD-3 GitHubWebhookBuild', () => {
+  test('every service-to-service edge of the example stacks is allowed by their policies (permission test)', async () => {
+    await expectPermissionsHold(stacksOf(stacks));
+  });
   const stacks = examples();
   const t = Template.fromStack(stacks.webhookBuild);
 

@@ -6,6 +6,7 @@ import { LambdaCanaryRelease, TrafficShift } from '../../lib';
 import { addLambdaCanaryReleaseExamples, exampleFunction, LambdaCanaryReleaseExamples } from '../../examples/cicd/lambda-canary-release';
 import { exampleConfig } from '../../examples/config';
 import { checkedApp, synthWithChecks } from '../support/app';
+import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 const ENV = { account: '444444444444', region: 'eu-west-1' };
 
@@ -25,6 +26,9 @@ function functionStack(): { app: App; stack: Stack; fn: lambda.Function } {
 }
 
 describe('CICD-5 LambdaCanaryRelease', () => {
+  test('every service-to-service edge of the example stacks is allowed by their policies (permission test)', async () => {
+    await expectPermissionsHold(stacksOf(stacks));
+  });
   const { stacks } = examples();
   const template = Template.fromStack(stacks.canary);
 

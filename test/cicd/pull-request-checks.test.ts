@@ -6,6 +6,7 @@ import { PullRequestChecks } from '../../lib';
 import { addPullRequestChecksExamples } from '../../examples/cicd/pull-request-checks';
 import { exampleConfig } from '../../examples/config';
 import { checkedApp, synthWithChecks } from '../support/app';
+import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 const WORKLOAD = '444444444444';
 
@@ -35,6 +36,9 @@ function plainStack() {
 }
 
 describe('CICD-2 PullRequestChecks', () => {
+  test('every service-to-service edge of the example stacks is allowed by their policies (permission test)', async () => {
+    await expectPermissionsHold(stacksOf(stacks));
+  });
   const stacks = examples();
   const t = Template.fromStack(stacks.newRepository);
   const existing = Template.fromStack(stacks.existingRepository);

@@ -6,6 +6,7 @@ import { ReleasePipeline, ReleaseReplicationBucket, ReleaseSource } from '../../
 import { addReleasePipelineExamples } from '../../examples/cicd/release-pipeline';
 import { exampleConfig } from '../../examples/config';
 import { checkedApp, synthWithChecks } from '../support/app';
+import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 const app = checkedApp();
 const stacks = addReleasePipelineExamples(app, exampleConfig(app));
@@ -15,6 +16,9 @@ const gitHub = Template.fromStack(stacks.gitHubBlueGreen);
 const replicas = Template.fromStack(stacks.replicas);
 
 describe('CICD-1 ReleasePipeline', () => {
+  test('every service-to-service edge of the example stacks is allowed by their policies (permission test)', async () => {
+    await expectPermissionsHold(stacksOf(stacks));
+  });
   test('a V2 pipeline: CodeCommit source without polling, tests, approval, CodeDeploy and S3 deploy', () => {
     main.hasResourceProperties('AWS::CodePipeline::Pipeline', {
       PipelineType: 'V2',

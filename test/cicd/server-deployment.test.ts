@@ -10,6 +10,7 @@ import { NotificationTopic, ServerDeployment } from '../../lib';
 import { addReleasePipelineExamples } from '../../examples/cicd/release-pipeline';
 import { exampleConfig } from '../../examples/config';
 import { checkedApp, synthWithChecks } from '../support/app';
+import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 const app = checkedApp();
 const stacks = addReleasePipelineExamples(app, exampleConfig(app));
@@ -18,6 +19,9 @@ const inPlace = Template.fromStack(stacks.codeCommitRelease);
 const blueGreen = Template.fromStack(stacks.gitHubBlueGreen);
 
 describe('CICD-4 ServerDeployment', () => {
+  test('every service-to-service edge of the example stacks is allowed by their policies (permission test)', async () => {
+    await expectPermissionsHold(stacksOf(stacks));
+  });
   test('the deployment group targets the Auto Scaling group, with a custom minimum of 50 % healthy hosts', () => {
     inPlace.hasResourceProperties('AWS::CodeDeploy::DeploymentConfig', {
       MinimumHealthyHosts: { Type: 'FLEET_PERCENT', Value: 50 },

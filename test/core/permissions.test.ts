@@ -14,8 +14,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { addAlarmNotification, NotificationTopic } from '../../lib';
-import { cdkJsonContext, exampleApp } from '../support/app';
-import { checkPermissions, DeployedAssembly, expectPermissionsHold, organizationFromContext, PermissionReport } from '../support/permissions';
+import { exampleConfig } from '../../examples/config';
+import { addConfigComplianceExamples } from '../../examples/security/config-compliance';
+import { cdkJsonContext, checkedApp, exampleApp } from '../support/app';
+import { checkPermissions, DeployedAssembly, expectPermissionsHold, explainDenial, organizationFromContext, PermissionReport } from '../support/permissions';
 import { bucketNameProblem } from '../support/permissions/limits';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -38,18 +40,26 @@ function alarm(stack: Stack, id = 'Alarm'): cloudwatch.Alarm {
 
 describe('the example app', () => {
   let result: PermissionReport;
+  let selfManagedConfig: PermissionReport;
   beforeAll(async () => {
     const context = cdkJsonContext();
+    const organization = organizationFromContext(context);
     // One synth of the whole app, with the checks, as `cdk synth` runs it.
-    result = await checkPermissions(exampleApp().synth(), { organization: organizationFromContext(context) });
+    result = await checkPermissions(exampleApp().synth(), { organization });
+    // SEC-2 without Control Tower (`-c controlTower=false`): its own recorders, a central bucket
+    // and the member StackSet, which the default app leaves to Control Tower.
+    const app = checkedApp({ controlTower: false });
+    addConfigComplianceExamples(app, exampleConfig(app));
+    selfManagedConfig = await checkPermissions(app.synth(), { organization });
   });
 
   test('every service-to-service edge is allowed, every name and size within its limit, and no edge is of an unknown kind', () => {
     expect(result.problems).toBeUndefined();
+    expect(selfManagedConfig.problems).toBeUndefined();
   });
 
   test('covers the edge kinds every pattern relies on', () => {
-    const kinds = Object.keys(result.edgeKinds);
+    const kinds = [...Object.keys(result.edgeKinds), ...Object.keys(selfManagedConfig.edgeKinds)];
     for (const kind of [
       'alarm -> SNS topic', 'EventBridge rule -> sns', 'EventBridge rule -> states', 'EventBridge rule -> codebuild', 'EventBridge rule -> codepipeline',
       'CloudTrail -> S3 bucket', 'CloudTrail -> KMS key', 'CloudTrail -> CloudWatch Logs (role)', 'AWS Config -> delivery bucket',
@@ -64,9 +74,21 @@ describe('the example app', () => {
   });
 
   test('members deployed by a StackSet are checked too: each member region\'s Config recorder delivers to the central bucket', () => {
-    const memberDeliveries = result.edges.filter((e) => e.kind === 'AWS Config -> delivery bucket' && e.from.stack.stackName.includes('@'));
+    const memberDeliveries = selfManagedConfig.edges.filter((e) => e.kind === 'AWS Config -> delivery bucket' && e.from.stack.stackName.includes('@'));
     expect(memberDeliveries.map((e) => e.from.stack.region).sort()).toEqual([cdkJsonContext().primaryRegion, cdkJsonContext().secondaryRegion].sort());
     expect(new Set(memberDeliveries.map((e) => e.from.stack.account))).toEqual(new Set([cdkJsonContext().workloadAccount]));
+  });
+
+  test('a member\'s recorder role may write only under its own account\'s prefix of the central bucket, and may not list it', async () => {
+    const organization = organizationFromContext(cdkJsonContext());
+    const delivery = selfManagedConfig.edges.find((e) => e.kind === 'AWS Config -> delivery bucket' && e.from.stack.stackName.includes('@'))!;
+    const put = delivery.requests.find((r) => r.action === 's3:PutObject')!;
+    expect(await explainDenial(selfManagedConfig.assembly, put, { organization })).toBeUndefined();
+    const member = cdkJsonContext().workloadAccount as string;
+    const elsewhere = { ...put, resource: put.resource.replace(`/AWSLogs/${member}/`, '/AWSLogs/999999999999/') };
+    expect(await explainDenial(selfManagedConfig.assembly, elsewhere, { organization })).toMatch(/s3:PutObject on \S+\/AWSLogs\/999999999999\/\S+ is not allowed/);
+    const bucketArn = put.resource.split('/')[0];
+    expect(await explainDenial(selfManagedConfig.assembly, { principal: put.principal, action: 's3:ListBucket', resource: bucketArn }, { organization })).toMatch(/s3:ListBucket on \S+ is not allowed/);
   });
 });
 

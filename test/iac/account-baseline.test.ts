@@ -5,11 +5,15 @@ import { AccountBaseline, SCP_MAX_CHARACTERS } from '../../lib';
 import { addAccountBaselineExamples } from '../../examples/iac/account-baseline';
 import { exampleConfig } from '../../examples/config';
 import { checkedApp, synthWithChecks } from '../support/app';
+import { expectPermissionsHold, stacksOf } from '../support/permissions';
 import { allStates, stateMachineDefinition } from '../support/state-machine-definition';
 
 const MANAGEMENT = '111111111111';
 
 describe('IAC-7 AccountBaseline', () => {
+  test('every service-to-service edge of the example stacks is allowed by their policies (permission test)', async () => {
+    await expectPermissionsHold(stacksOf(stacks));
+  });
   const app = checkedApp();
   const stacks = addAccountBaselineExamples(app, exampleConfig(app));
   synthWithChecks(app);

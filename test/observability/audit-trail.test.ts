@@ -4,11 +4,15 @@ import { AuditTrail, ReplicationDestination } from '../../lib';
 import { addAuditTrailExamples } from '../../examples/observability/audit-trail';
 import { exampleConfig } from '../../examples/config';
 import { checkedApp, synthWithChecks } from '../support/app';
+import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 const MANAGEMENT = '111111111111';
 const WORKLOAD = '444444444444';
 
 describe('OBS-2 AuditTrail', () => {
+  test('every service-to-service edge of the example stacks is allowed by their policies (permission test)', async () => {
+    await expectPermissionsHold(stacksOf(stacks));
+  });
   const app = checkedApp();
   const stacks = addAuditTrailExamples(app, exampleConfig(app));
   synthWithChecks(app);

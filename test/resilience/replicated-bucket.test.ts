@@ -8,6 +8,7 @@ import { ReplicatedBucket, ReplicationDestination } from '../../lib';
 import { addReplicatedBucketExamples, ReplicatedBucketExamples } from '../../examples/resilience/replicated-bucket';
 import { exampleConfig } from '../../examples/config';
 import { checkedApp, synthWithChecks } from '../support/app';
+import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 const WORKLOAD = '444444444444';
 const LOG_ARCHIVE = '333333333333';
@@ -20,6 +21,9 @@ function examples(context: Record<string, unknown> = {}): { app: App; stacks: Re
 }
 
 describe('RES-7 ReplicatedBucket', () => {
+  test('every service-to-service edge of the example stacks is allowed by their policies (permission test)', async () => {
+    await expectPermissionsHold(stacksOf(stacks));
+  });
   const { stacks } = examples();
   const source = Template.fromStack(stacks.crossRegionSource);
   const replica = Template.fromStack(stacks.crossRegionReplica);

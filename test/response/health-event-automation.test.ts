@@ -3,9 +3,13 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { HealthEventAutomation } from '../../lib';
 import { memberBaseline } from '../../examples/response/member-baseline';
 import { checkedApp, synthWithChecks } from '../support/app';
+import { expectPermissionsHold } from '../support/permissions';
 import { allStates, stateMachineDefinition } from '../support/state-machine-definition';
 
 describe('RSP-1 HealthEventAutomation', () => {
+  test('every service-to-service edge of the example stacks is allowed by their policies (permission test)', async () => {
+    await expectPermissionsHold(member.stack);
+  });
   const member = memberBaseline(checkedApp());
   const template = Template.fromStack(member.stack);
   const definition = stateMachineDefinition(template, 'HealthEvents');

@@ -6,6 +6,7 @@ import { ComplianceRule, ConfigCompliance, ConfigDelegatedAdmin, ConfigDeliveryB
 import { exampleConfig } from '../../examples/config';
 import { addConfigComplianceExamples, ConfigComplianceExamples } from '../../examples/security/config-compliance';
 import { checkedApp, synthWithChecks } from '../support/app';
+import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 const MANAGEMENT = '111111111111';
 const SECURITY = '222222222222';
@@ -19,6 +20,9 @@ function examples(context: Record<string, unknown> = {}): ConfigComplianceExampl
 
 describe('SEC-2 ConfigCompliance under Control Tower (the example app)', () => {
   const stacks = examples();
+  test('every service-to-service edge of the example stacks is allowed by their policies (permission test)', async () => {
+    await expectPermissionsHold(stacksOf(stacks));
+  });
   const admin = Template.fromStack(stacks.admin);
   const management = Template.fromStack(stacks.management);
 
@@ -58,6 +62,9 @@ describe('SEC-2 ConfigCompliance under Control Tower (the example app)', () => {
 });
 
 describe('SEC-2 ConfigCompliance without Control Tower (-c controlTower=false)', () => {
+  test('every service-to-service edge of the example stacks is allowed by their policies (permission test)', async () => {
+    await expectPermissionsHold(stacksOf(stacks));
+  });
   const stacks = examples({ controlTower: 'false' });
   const admin = Template.fromStack(stacks.admin);
   const management = Template.fromStack(stacks.management);

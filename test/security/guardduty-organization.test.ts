@@ -8,6 +8,7 @@ import { acknowledge } from '../../lib/core/acknowledge';
 import { GuardDutyFeature, GuardDutyRuntimeAgent } from '../../lib/security/guardduty-organization';
 import { timing } from '../../lib/security/handlers/organization-admin/retry';
 import { checkedApp, synthWithChecks } from '../support/app';
+import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 const MANAGEMENT = '111111111111';
 const SECURITY = '222222222222';
@@ -20,6 +21,9 @@ function examples(context: Record<string, unknown> = {}): GuardDutyOrganizationE
 }
 
 describe('SEC-1 GuardDutyOrganization', () => {
+  test('every service-to-service edge of the example stacks is allowed by their policies (permission test)', async () => {
+    await expectPermissionsHold(stacksOf(stacks));
+  });
   const stacks = examples();
   const management = Template.fromStack(stacks.management);
   const admin = Template.fromStack(stacks.adminPrimary);

@@ -4,8 +4,12 @@ import { OrganizationWafPolicy } from '../../lib';
 import { addOrganizationWafPolicyExamples } from '../../examples/security/organization-waf-policy';
 import { exampleConfig } from '../../examples/config';
 import { checkedApp, synthWithChecks } from '../support/app';
+import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 describe('SEC-4 OrganizationWafPolicy', () => {
+  test('every service-to-service edge of the example stacks is allowed by their policies (permission test)', async () => {
+    await expectPermissionsHold(stacksOf(stacks));
+  });
   const app = checkedApp();
   const stacks = addOrganizationWafPolicyExamples(app, exampleConfig(app));
   synthWithChecks(app);

@@ -5,10 +5,14 @@ import { SecretStore, SecretStoreKind } from '../../lib';
 import { addSecretStoreExamples } from '../../examples/security/secret-store';
 import { exampleConfig } from '../../examples/config';
 import { checkedApp, synthWithChecks } from '../support/app';
+import { expectPermissionsHold } from '../support/permissions';
 
 const WORKLOAD = '444444444444';
 
 describe('SEC-3 SecretStore', () => {
+  test('every service-to-service edge of the example stacks is allowed by their policies (permission test)', async () => {
+    await expectPermissionsHold(workload);
+  });
   const app = checkedApp();
   const { workload } = addSecretStoreExamples(app, exampleConfig(app));
   synthWithChecks(app);

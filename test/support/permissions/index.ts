@@ -40,8 +40,18 @@ export interface PermissionFailure {
   readonly message: string;
 }
 
+/**
+ * Why one request is denied by the policies of `assembly`, or undefined when it is allowed: for
+ * tests that prove a policy refuses what it must (another account's prefix, a listing).
+ */
+export async function explainDenial(assembly: DeployedAssembly, request: EdgeRequest, options: PermissionCheckOptions = {}): Promise<string | undefined> {
+  return new Evaluator(assembly, new PolicyIndex(assembly), options.organization).explainDenial(request);
+}
+
 /** What the check found. */
 export interface PermissionReport {
+  /** The deployed view the check evaluated. */
+  readonly assembly: DeployedAssembly;
   /** Every edge found. */
   readonly edges: Edge[];
   /** How many requests were evaluated. */
@@ -89,7 +99,7 @@ export async function checkPermissions(assembly: cxapi.CloudAssembly | DeployedA
     ...uncovered.map((u) => `not covered by the permission check: ${u}`),
   ];
   return {
-    edges, requestCount, edgeKinds, failures, structural, limits, uncovered,
+    assembly: deployed, edges, requestCount, edgeKinds, failures, structural, limits, uncovered,
     problems: lines.length > 0 ? `${lines.length} permission problem(s):\n  - ${lines.join('\n  - ')}` : undefined,
   };
 }
@@ -252,6 +262,14 @@ function defaultTopicPolicy(request: EdgeRequest, owner: string): PolicyDocument
     statements.push({ Effect: 'Allow', Principal: { Service: request.principal }, Action: 'sns:Publish', Resource: request.resource, Condition: { StringEquals: { 'aws:SourceAccount': owner } } });
   }
   return { Version: '2012-10-17', Statement: statements };
+}
+
+/**
+ * The stacks among the values of an examples object (`{ source, replica, ... }`), for
+ * {@link expectPermissionsHold}.
+ */
+export function stacksOf(examples: object): Stack[] {
+  return Object.values(examples).filter((v): v is Stack => Stack.isStack(v));
 }
 
 /** Reads the organization of the example app from cdk.json-style context. */
