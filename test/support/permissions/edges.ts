@@ -610,6 +610,15 @@ function stateMachines(f: Finder): void {
       if (state.Type !== 'Task') continue;
       const resource = String(state.Resource);
       const args = state.Parameters ?? state.Arguments ?? {};
+      const sdk = /^arn:aws:states:::aws-sdk:([a-z0-9]+):([A-Za-z0-9]+)/.exec(resource);
+      if (sdk) {
+        // An SDK integration calls the API as the state machine's role. Its target is usually read
+        // from the input at run time, so the check asks whether the role may call the action on
+        // some resource of its kind (iam-simulate's wildcard simulation), not on one ARN.
+        const action = `${SDK_SERVICE_PREFIX[sdk[1]] ?? sdk[1]}:${sdk[2][0].toUpperCase()}${sdk[2].slice(1)}`;
+        f.edges.push({ kind: 'Step Functions SDK task -> API', from: machine, to: action, requests: [{ principal: role, action, resource: '*' }] });
+        continue;
+      }
       if (resource.startsWith('arn:aws:states:::sns:publish')) {
         const topicArn = args.TopicArn;
         const topic = f.assembly.findByArn(topicArn, 'AWS::SNS::Topic');
@@ -619,6 +628,14 @@ function stateMachines(f: Finder): void {
             { 'kms:EncryptionContext:aws:sns:topicArn': topicArn, 'kms:ViaService': `sns.${topic.stack.region}.amazonaws.com` }));
         }
         f.edges.push({ kind: 'Step Functions task -> SNS topic', from: machine, to: topicArn, requests });
+      } else if (resource.startsWith('arn:aws:states:::lambda:invoke')) {
+        f.edges.push({ kind: 'Step Functions task -> Lambda', from: machine, to: args.FunctionName, requests: [{ principal: role, action: 'lambda:InvokeFunction', resource: String(args.FunctionName) }] });
+      } else if (resource.startsWith('arn:aws:states:::states:startExecution')) {
+        f.edges.push({ kind: 'Step Functions task -> Step Functions', from: machine, to: args.StateMachineArn, requests: [{ principal: role, action: 'states:StartExecution', resource: String(args.StateMachineArn) }] });
+      } else if (resource.startsWith('arn:aws:states:::sqs:sendMessage')) {
+        f.edges.push({ kind: 'Step Functions task -> SQS', from: machine, to: args.QueueUrl, requests: [{ principal: role, action: 'sqs:SendMessage', resource: queueArnFromUrl(String(args.QueueUrl)) }] });
+      } else if (resource.startsWith('arn:aws:states:::') && !/^arn:aws:states:::(http:invoke|mediaconvert)/.test(resource)) {
+        f.uncovered.push(`${machine.label}: task resource ${resource}`);
       }
     }
     const destinations = asArray<any>(machine.properties.LoggingConfiguration?.Destinations);
@@ -631,6 +648,14 @@ function stateMachines(f: Finder): void {
       });
     }
   }
+}
+
+/** SDK integration service names whose IAM prefix differs (docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html). */
+const SDK_SERVICE_PREFIX: Record<string, string> = { sfn: 'states', cloudwatchlogs: 'logs', cloudwatchevents: 'events', eventbridge: 'events', elasticloadbalancingv2: 'elasticloadbalancing' };
+
+function queueArnFromUrl(url: string): string {
+  const m = /^https:\/\/sqs\.([^.]+)\.amazonaws\.com\/(\d{12})\/(.+)$/.exec(url);
+  return m ? `arn:aws:sqs:${m[1]}:${m[2]}:${m[3]}` : url;
 }
 
 function profilingGroups(f: Finder): void {
