@@ -8,10 +8,14 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as logsDestinations from 'aws-cdk-lib/aws-logs-destinations';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { addAlarmNotification, NotificationTopic } from '../../lib';
 import { exampleConfig } from '../../examples/config';
@@ -138,6 +142,36 @@ describe('the check is live', () => {
     const queue = new sqs.Queue(stack, 'Queue', { encryption: sqs.QueueEncryption.SQS_MANAGED });
     new events.Rule(stack, 'Rule', { eventPattern: { source: ['aws.s3'] }, targets: [new targets.SqsQueue(queue)] });
     expect((await report(app)).problems).toBeUndefined();
+  });
+
+  test('S3 event notifications, SNS -> SQS subscriptions and a log subscription to Kinesis, wired with the CDK L2s, pass', async () => {
+    const { app, stack } = bare();
+    const topic = new sns.Topic(stack, 'Topic');
+    const queue = new sqs.Queue(stack, 'Queue', { encryption: sqs.QueueEncryption.SQS_MANAGED });
+    topic.addSubscription(new subscriptions.SqsSubscription(queue));
+    new s3.Bucket(stack, 'Uploads').addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SnsDestination(topic));
+    const group = new logs.LogGroup(stack, 'Logs');
+    group.addSubscriptionFilter('ToStream', { destination: new logsDestinations.KinesisDestination(new kinesis.Stream(stack, 'Stream')), filterPattern: logs.FilterPattern.allEvents() });
+    const r = await report(app);
+    expect(r.problems).toBeUndefined();
+    expect(r.edgeKinds).toMatchObject({ 'SNS subscription -> SQS': 1, 'S3 event notification -> SNS': 1, 'CloudWatch Logs subscription -> kinesis': 1 });
+  });
+
+  test('an SNS subscription to a queue whose policy does not admit the topic fails', async () => {
+    const { app, stack } = bare();
+    const topic = new sns.Topic(stack, 'Topic');
+    const queue = new sqs.Queue(stack, 'Queue', { encryption: sqs.QueueEncryption.SQS_MANAGED });
+    new sns.Subscription(stack, 'Sub', { topic, protocol: sns.SubscriptionProtocol.SQS, endpoint: queue.queueArn });
+    expect((await report(app)).problems).toMatch(/SNS subscription -> SQS: Edges\/Sub\w* -> \S+: sns\.amazonaws\.com sqs:SendMessage on \S+ is not allowed; the queue has no AWS::SQS::QueuePolicy needs/);
+  });
+
+  test('a log subscription whose role may not put records into the stream fails on the role', async () => {
+    const { app, stack } = bare();
+    const stream = new kinesis.Stream(stack, 'Stream');
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('logs.amazonaws.com') });
+    const group = new logs.LogGroup(stack, 'Logs');
+    new logs.CfnSubscriptionFilter(stack, 'Filter', { logGroupName: group.logGroupName, filterPattern: '', destinationArn: stream.streamArn, roleArn: role.roleArn });
+    expect((await report(app)).problems).toMatch(/CloudWatch Logs subscription -> kinesis: Edges\/Filter -> \S+: arn:aws:iam::111111111111:role\/\S+ kinesis:PutRecord on arn:aws:kinesis:eu-west-1:111111111111:stream\/\S+ is not allowed; the identity policies of the role \(none\) need/);
   });
 
   test('a rule whose target role does not trust EventBridge fails on the trust policy', async () => {

@@ -199,14 +199,19 @@ function bucketNotifications(f: Finder): void {
   for (const { bucket, config } of buckets) {
     if (!config || !bucket) continue;
     const ctx = source(bucket);
+    // CloudFormation's shape (Topic, Queue, Function) or the S3 API's, which CDK's notifications
+    // custom resource passes on (TopicArn, QueueArn, LambdaFunctionArn).
     for (const c of asArray<any>(config.TopicConfigurations)) {
-      f.edges.push({ kind: 'S3 event notification -> SNS', from: bucket, to: c.Topic, requests: publishToTopic(f, 's3.amazonaws.com', c.Topic, ctx) });
+      const topic = c.Topic ?? c.TopicArn;
+      f.edges.push({ kind: 'S3 event notification -> SNS', from: bucket, to: topic, requests: publishToTopic(f, 's3.amazonaws.com', topic, ctx) });
     }
     for (const c of asArray<any>(config.QueueConfigurations)) {
-      f.edges.push({ kind: 'S3 event notification -> SQS', from: bucket, to: c.Queue, requests: sendToQueue(f, 's3.amazonaws.com', c.Queue, ctx) });
+      const queue = c.Queue ?? c.QueueArn;
+      f.edges.push({ kind: 'S3 event notification -> SQS', from: bucket, to: queue, requests: sendToQueue(f, 's3.amazonaws.com', queue, ctx) });
     }
-    for (const c of asArray<any>(config.LambdaConfigurations)) {
-      f.edges.push({ kind: 'S3 event notification -> Lambda', from: bucket, to: c.Function, requests: [{ principal: 's3.amazonaws.com', action: 'lambda:InvokeFunction', resource: c.Function, context: ctx }] });
+    for (const c of asArray<any>(config.LambdaConfigurations ?? config.LambdaFunctionConfigurations)) {
+      const fn = c.Function ?? c.LambdaFunctionArn;
+      f.edges.push({ kind: 'S3 event notification -> Lambda', from: bucket, to: fn, requests: [{ principal: 's3.amazonaws.com', action: 'lambda:InvokeFunction', resource: fn, context: ctx }] });
     }
   }
 }
