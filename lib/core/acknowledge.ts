@@ -34,7 +34,7 @@ export function acknowledgeWildcardAction(policy: IConstruct, action: string, re
 }
 
 /** Renders a resolved value the way cdk-nag prints it in a finding id. */
-function renderForFinding(value: unknown): string {
+export function renderForFinding(value: unknown): string {
   if (typeof value === 'string') return value;
   const v = value as { 'Fn::Join'?: [string, unknown[]]; 'Fn::GetAtt'?: [string, string]; Ref?: string };
   if (v['Fn::Join']) return v['Fn::Join'][1].map(renderForFinding).join(v['Fn::Join'][0]);

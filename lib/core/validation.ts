@@ -69,6 +69,42 @@ export class PropsCheck {
     return this;
   }
 
+  /** Records a problem when `value` is not a 12-digit AWS account id. Undefined and tokens are accepted. */
+  public accountId(name: string, value: string | undefined): this {
+    return this.matches(name, value, ACCOUNT_ID, 'a 12-digit account id');
+  }
+
+  /** Records a problem when `value` is not an AWS Organizations id (`o-` and 10-32 characters). */
+  public organizationId(name: string, value: string | undefined): this {
+    return this.matches(name, value, ORGANIZATION_ID, 'an organization id such as o-a1b2c3d4e5');
+  }
+
+  /** Records a problem when `value` is not an organizational unit id (`ou-xxxx-xxxxxxxx`). */
+  public organizationalUnitId(name: string, value: string | undefined): this {
+    return this.matches(name, value, OU_ID, 'an organizational unit id such as ou-a1b2-c3d4e5f6');
+  }
+
+  /** Records a problem when `value` is not an organization root id (`r-` and 4-32 characters). */
+  public rootId(name: string, value: string | undefined): this {
+    return this.matches(name, value, ROOT_ID, 'an organization root id such as r-ab12');
+  }
+
+  /**
+   * Records a problem when `value` is neither an organizational unit id nor a root id: the
+   * targets of StackSets, SCP attachments and Config member deployments.
+   */
+  public organizationTarget(name: string, value: string | undefined): this {
+    return this.matches(name, value, new RegExp(`${OU_ID.source}|${ROOT_ID.source}`), 'an organizational unit id (ou-...) or a root id (r-...)');
+  }
+
+  /** Records a problem when `value` does not match `pattern`. Undefined and unresolved tokens are accepted. */
+  public matches(name: string, value: string | undefined, pattern: RegExp, what: string): this {
+    if (value !== undefined && !Token.isUnresolved(value) && !anchored(pattern).test(value)) {
+      this.problems.push(`${name} must be ${what}, got "${value}"`);
+    }
+    return this;
+  }
+
   /** The problems recorded so far. */
   public get count(): number {
     return this.problems.length;
@@ -80,4 +116,18 @@ export class PropsCheck {
       throw new ConstructPropsError(this.scope.node.path, this.constructName, [...this.problems]);
     }
   }
+}
+
+/** AWS account ids: 12 digits. */
+export const ACCOUNT_ID = /^\d{12}$/;
+/** AWS Organizations ids (API reference, Organization.Id). */
+export const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+/** Organizational unit ids (API reference, OrganizationalUnit.Id). */
+export const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
+/** Organization root ids (API reference, Root.Id). */
+export const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
+
+function anchored(pattern: RegExp): RegExp {
+  const source = pattern.source.split('|').map((alt) => `^${alt.replace(/^\^/, '').replace(/\$$/, '')}$`).join('|');
+  return new RegExp(source, pattern.flags);
 }
