@@ -1,9 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { CfnResource } from 'aws-cdk-lib';
-import { checkedApp, cdkJsonContext, exampleApp, synthWithChecks } from '../support/app';
+import { checkedApp, cdkJsonContext, synthWithChecks } from '../support/app';
 
 describe('the checks are live', () => {
   test('cdk.json turns CloudFormation validation findings into errors', () => {
@@ -32,21 +31,5 @@ describe('the checks are live', () => {
     const stack = new Stack(app, 'Invalid', { env: { account: '111111111111', region: 'eu-west-1' } });
     new CfnResource(stack, 'Broken', { type: 'AWS::SNS::Topic', properties: { NoSuchProperty: 'x' } });
     expect(() => synthWithChecks(app)).toThrow(/NoSuchProperty/);
-  });
-
-  test('the whole example app synthesizes with zero findings', () => {
-    expect(() => synthWithChecks(exampleApp())).not.toThrow();
-  });
-});
-
-describe('the example app deploys in an account with a low Lambda concurrency quota', () => {
-  test('no Lambda function of the example app reserves concurrency (handlers, provider frameworks, example functions)', () => {
-    const app = exampleApp();
-    synthWithChecks(app);
-    const stacks = app.node.findAll().filter((c): c is Stack => Stack.isStack(c));
-    const functions = stacks.flatMap((stack) => Object.entries(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
-      .map(([id, r]) => ({ id: `${stack.stackName}/${id}`, reserved: r.Properties?.ReservedConcurrentExecutions })));
-    expect(functions.length).toBeGreaterThan(5);
-    expect(functions.filter((f) => f.reserved !== undefined)).toEqual([]);
   });
 });

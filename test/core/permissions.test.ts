@@ -1,6 +1,7 @@
 /**
- * The permission test itself: it runs over the whole example app, and it is live (each kind of
- * broken edge fails with a message naming both ends, the policy and the missing statement).
+ * The permission test itself is live: each kind of broken edge fails with a message naming both
+ * ends, the policy and the missing statement. It runs over the example app in
+ * test/examples/example-app.test.ts.
  */
 import { App, Aws, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -18,10 +19,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { addAlarmNotification, NotificationTopic } from '../../lib';
-import { exampleConfig } from '../../examples/config';
-import { addConfigComplianceExamples } from '../../examples/security/config-compliance';
-import { cdkJsonContext, checkedApp, exampleApp } from '../support/app';
-import { checkPermissions, DeployedAssembly, expectPermissionsHold, explainDenial, organizationFromContext, PermissionReport } from '../support/permissions';
+import { checkPermissions, DeployedAssembly, expectPermissionsHold, PermissionReport } from '../support/permissions';
 import { bucketNameProblem } from '../support/permissions/limits';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -41,60 +39,6 @@ function alarm(stack: Stack, id = 'Alarm'): cloudwatch.Alarm {
   return new cloudwatch.Metric({ namespace: 'Test', metricName: 'Errors', period: Duration.minutes(5) })
     .createAlarm(stack, id, { threshold: 1, evaluationPeriods: 1 });
 }
-
-describe('the example app', () => {
-  let result: PermissionReport;
-  let selfManagedConfig: PermissionReport;
-  beforeAll(async () => {
-    const context = cdkJsonContext();
-    const organization = organizationFromContext(context);
-    // One synth of the whole app, with the checks, as `cdk synth` runs it.
-    result = await checkPermissions(exampleApp().synth(), { organization });
-    // SEC-2 without Control Tower (`-c controlTower=false`): its own recorders, a central bucket
-    // and the member StackSet, which the default app leaves to Control Tower.
-    const app = checkedApp({ controlTower: false });
-    addConfigComplianceExamples(app, exampleConfig(app));
-    selfManagedConfig = await checkPermissions(app.synth(), { organization });
-  });
-
-  test('every service-to-service edge is allowed, every name and size within its limit, and no edge is of an unknown kind', () => {
-    expect(result.problems).toBeUndefined();
-    expect(selfManagedConfig.problems).toBeUndefined();
-  });
-
-  test('covers the edge kinds every pattern relies on', () => {
-    const kinds = [...Object.keys(result.edgeKinds), ...Object.keys(selfManagedConfig.edgeKinds)];
-    for (const kind of [
-      'alarm -> SNS topic', 'EventBridge rule -> sns', 'EventBridge rule -> states', 'EventBridge rule -> codebuild', 'EventBridge rule -> codepipeline',
-      'CloudTrail -> S3 bucket', 'CloudTrail -> KMS key', 'CloudTrail -> CloudWatch Logs (role)', 'AWS Config -> delivery bucket',
-      'S3 server access logs -> bucket', 'ALB access logs -> bucket', 'VPC flow logs -> CloudWatch Logs (role)', 'CloudWatch Logs -> log group KMS key',
-      'S3 replication -> same account', 'S3 replication -> other account', 'CodePipeline -> artifact stores', 'CodePipeline action (CodeBuild)',
-      'CodePipeline action (CodeDeploy)', 'CodePipeline action (S3)', 'Step Functions task -> SNS topic', 'CodeGuru Profiler -> SNS topic',
-    ]) {
-      expect(kinds).toContain(kind);
-    }
-    expect(result.edgeKinds['alarm -> SNS topic']).toBeGreaterThanOrEqual(16);
-    expect(result.requestCount).toBeGreaterThan(400);
-  });
-
-  test('members deployed by a StackSet are checked too: each member region\'s Config recorder delivers to the central bucket', () => {
-    const memberDeliveries = selfManagedConfig.edges.filter((e) => e.kind === 'AWS Config -> delivery bucket' && e.from.stack.stackName.includes('@'));
-    expect(memberDeliveries.map((e) => e.from.stack.region).sort()).toEqual([cdkJsonContext().primaryRegion, cdkJsonContext().secondaryRegion].sort());
-    expect(new Set(memberDeliveries.map((e) => e.from.stack.account))).toEqual(new Set([cdkJsonContext().workloadAccount]));
-  });
-
-  test('a member\'s recorder role may write only under its own account\'s prefix of the central bucket, and may not list it', async () => {
-    const organization = organizationFromContext(cdkJsonContext());
-    const delivery = selfManagedConfig.edges.find((e) => e.kind === 'AWS Config -> delivery bucket' && e.from.stack.stackName.includes('@'))!;
-    const put = delivery.requests.find((r) => r.action === 's3:PutObject')!;
-    expect(await explainDenial(selfManagedConfig.assembly, put, { organization })).toBeUndefined();
-    const member = cdkJsonContext().workloadAccount as string;
-    const elsewhere = { ...put, resource: put.resource.replace(`/AWSLogs/${member}/`, '/AWSLogs/999999999999/') };
-    expect(await explainDenial(selfManagedConfig.assembly, elsewhere, { organization })).toMatch(/s3:PutObject on \S+\/AWSLogs\/999999999999\/\S+ is not allowed/);
-    const bucketArn = put.resource.split('/')[0];
-    expect(await explainDenial(selfManagedConfig.assembly, { principal: put.principal, action: 's3:ListBucket', resource: bucketArn }, { organization })).toMatch(/s3:ListBucket on \S+ is not allowed/);
-  });
-});
 
 describe('the check is live', () => {
   test('an alarm whose topic policy does not admit CloudWatch fails, naming both ends and the statement to add', async () => {
