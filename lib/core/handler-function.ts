@@ -144,7 +144,7 @@ export class HandlerFunction extends Construct {
       actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
       resources: ['*'],
     }));
-    acknowledge(this.role.grantsPolicy.node.defaultChild!, 'AwsSolutions-IAM5[Resource::*]',
+    this.role.acknowledgeOnGrants('AwsSolutions-IAM5[Resource::*]',
       'X-Ray PutTraceSegments and PutTelemetryRecords have no resource-level permissions, so their statement must name every resource.');
 
     let deadLetterQueue: sqs.Queue | undefined;

@@ -5,7 +5,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeWildcardAction } from './acknowledge';
 import { EncryptedLogGroup } from './log-group';
 import { isSandbox } from './sandbox';
 import { ServiceRole } from './service-role';
@@ -59,8 +58,7 @@ export class LoggedStateMachine extends Construct {
       tracingEnabled: true,
       logs: { destination: this.logGroup.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
-    const policy = this.role.grantsPolicy.node.defaultChild!;
-    acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]',
+    this.role.acknowledgeOnGrants('AwsSolutions-IAM5[Resource::*]',
       'Step Functions log delivery (logs:CreateLogDelivery and related) and X-Ray (xray:PutTraceSegments and related) have no resource-level permissions, so these statements must name every resource.');
   }
 
@@ -71,7 +69,7 @@ export class LoggedStateMachine extends Construct {
    */
   public grantPublish(topic: sns.ITopic): iam.Grant {
     const grant = topic.grantPublish(this.role);
-    acknowledgeWildcardAction(this.role.grantsPolicy.node.defaultChild!, 'kms:GenerateDataKey*',
+    this.role.acknowledgeWildcardAction('kms:GenerateDataKey*',
       'SNS needs a data key of the notification topic\'s own KMS key to encrypt each published message; the GenerateDataKey variants are granted on that one key only.');
     return grant;
   }
