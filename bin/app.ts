@@ -7,9 +7,21 @@
  */
 import { App } from 'aws-cdk-lib';
 import { addAllExamples } from '../examples';
-import { applyChecks } from './checks';
+import { ConstructPropsError } from '../lib/core/validation';
+import { applyChecks, checksSummary } from './checks';
 
-const app = new App();
-addAllExamples(app);
-applyChecks(app);
-app.synth();
+try {
+  const app = new App();
+  addAllExamples(app);
+  applyChecks(app);
+  const assembly = app.synth();
+  // stderr, so `cdk synth` prints it and a template piped from stdout stays clean.
+  process.stderr.write(`${checksSummary(app, assembly)}\n`);
+} catch (error) {
+  // A bad context value or prop is the user's to fix: its message, without a stack trace.
+  if (error instanceof ConstructPropsError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}

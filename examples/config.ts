@@ -1,5 +1,6 @@
 import { App, Environment } from 'aws-cdk-lib';
-import { isSandbox } from '../lib/core/sandbox';
+import { Sandbox } from '../lib';
+import { ConstructPropsError } from '../lib/core/validation';
 
 /**
  * The example app's settings, read from cdk.json context (override with `-c key=value` or in
@@ -36,7 +37,7 @@ export function exampleConfig(app: App): ExampleConfig {
   const text = (key: string): string => {
     const value: unknown = app.node.tryGetContext(key);
     if (typeof value !== 'string' || value.length === 0) {
-      throw new Error(`context "${key}" is missing: set it in cdk.json or with -c ${key}=...`);
+      throw new ConstructPropsError('App', 'example app context', [`context "${key}" is missing: set it in cdk.json or with -c ${key}=...`]);
     }
     return value;
   };
@@ -50,7 +51,7 @@ export function exampleConfig(app: App): ExampleConfig {
     organizationId: text('organizationId'),
     organizationRootId: text('organizationRootId'),
     workloadOuId: text('workloadOuId'),
-    sandbox: isSandbox(app),
+    sandbox: Sandbox.isEnabled(app),
   };
   const problems: string[] = [];
   for (const key of ['managementAccount', 'securityAccount', 'logArchiveAccount', 'workloadAccount'] as const) {
@@ -62,7 +63,8 @@ export function exampleConfig(app: App): ExampleConfig {
   if (!/^o-[a-z0-9]{10,32}$/.test(config.organizationId)) problems.push(`organizationId must look like o-a1b2c3d4e5, got "${config.organizationId}"`);
   if (!/^r-[0-9a-z]{4,32}$/.test(config.organizationRootId)) problems.push(`organizationRootId must look like r-ab12, got "${config.organizationRootId}"`);
   if (!/^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/.test(config.workloadOuId)) problems.push(`workloadOuId must look like ou-a1b2-c3d4e5f6, got "${config.workloadOuId}"`);
-  if (problems.length > 0) throw new Error(`invalid example app context:\n  - ${problems.join('\n  - ')}`);
+  if (config.primaryRegion === config.secondaryRegion) problems.push(`secondaryRegion must differ from primaryRegion (replicas and failover need a second region), both are "${config.primaryRegion}"`);
+  if (problems.length > 0) throw new ConstructPropsError('App', 'example app context', problems);
   return config;
 }
 

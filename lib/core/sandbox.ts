@@ -36,7 +36,7 @@ export class Sandbox {
     const value: unknown = scope.node.tryGetContext(SANDBOX_CONTEXT_KEY);
     if (value === undefined || value === false || value === 'false') return false;
     if (value === true || value === 'true') return true;
-    throw new ConstructPropsError(scope.node.path, 'sandbox context', [
+    throw new ConstructPropsError(scope.node.path || 'App', 'sandbox context', [
       `the "${SANDBOX_CONTEXT_KEY}" context value must be true or false, got ${JSON.stringify(value)}`,
     ]);
   }
