@@ -17,10 +17,7 @@
 import { App, Arn, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { acknowledge } from '../../lib/core/acknowledge';
-import { ServiceRole } from '../../lib/core/service-role';
-import { ComplianceRule, ConfigCompliance, ConfigDeliveryBucket } from '../../lib/security/config-compliance';
-import { ConfigDelegatedAdmin } from '../../lib/security/config-delegated-admin';
+import { ComplianceRule, ConfigCompliance, ConfigDelegatedAdmin, ConfigDeliveryBucket, ServiceRole } from '../../lib';
 import { env, ExampleConfig } from '../config';
 
 /** Props for {@link ConfigLogArchiveStack}. */
@@ -63,7 +60,7 @@ export class ConfigManagementStack extends Stack {
     super(scope, id, props);
     const members = props.memberRecorders;
     this.delegation = new ConfigDelegatedAdmin(this, 'ConfigAdmin', {
-      adminAccountId: props.securityAccount,
+      adminAccount: props.securityAccount,
       memberRecorders: members && {
         organizationalUnitIds: [members.workloadOu],
         regions: members.regions,
@@ -99,7 +96,7 @@ export class ConfigAdminStack extends Stack {
       actions: ['s3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutEncryptionConfiguration'],
       resources: ['arn:aws:s3:::*'],
     }));
-    acknowledge(this.remediationRole.grantsPolicy.node.defaultChild!, 'AwsSolutions-IAM5[Resource::arn:aws:s3:::*]',
+    this.remediationRole.acknowledgeWildcardResource('arn:aws:s3:::*',
       'The remediation fixes whichever bucket of the account the s3-bucket-ssl-requests-only rule finds non-compliant, so it must be able to edit the policy of any bucket; it may only read and write bucket policies and encryption settings, never objects.');
     this.compliance = new ConfigCompliance(this, 'Config', {
       useExistingRecorder: props.controlTower,

@@ -10,8 +10,7 @@
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { GuardDutyDelegatedAdmin } from '../../lib/security/guardduty-delegated-admin';
-import { GuardDutyOrganization } from '../../lib/security/guardduty-organization';
+import { GuardDutyDelegatedAdmin, GuardDutyOrganization } from '../../lib';
 import { env, ExampleConfig } from '../config';
 
 /** Props for {@link GuardDutyManagementStack}. */
@@ -26,7 +25,7 @@ export class GuardDutyManagementStack extends Stack {
 
   constructor(scope: Construct, id: string, props: GuardDutyManagementStackProps) {
     super(scope, id, props);
-    this.delegation = new GuardDutyDelegatedAdmin(this, 'GuardDutyAdmin', { adminAccountId: props.securityAccount, regions: props.regions });
+    this.delegation = new GuardDutyDelegatedAdmin(this, 'GuardDutyAdmin', { adminAccount: props.securityAccount, regions: props.regions });
   }
 }
 
@@ -50,8 +49,8 @@ export class GuardDutyAdminStack extends Stack {
       region: this.region,
     });
     this.guardDuty = new GuardDutyOrganization(this, 'GuardDuty', {
-      adminAccountId: props.securityAccount,
-      managementAccountId: props.managementAccount,
+      adminAccount: props.securityAccount,
+      managementAccount: props.managementAccount,
       trustedIpLists: [{ name: 'corporate-egress', bucket: lists, key: 'trusted/corporate-egress.txt' }],
       threatIpLists: [{ name: 'known-bad', bucket: lists, key: 'threats/known-bad.txt' }],
       minimumSeverity: 7,

@@ -4,7 +4,7 @@
  */
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { OrganizationWafPolicy } from '../../lib/security/organization-waf-policy';
+import { OrganizationWafPolicy } from '../../lib';
 import { env, ExampleConfig } from '../config';
 
 /** The security account's Firewall Manager policy for the ALBs of one region. */

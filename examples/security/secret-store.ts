@@ -8,8 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ServiceRole } from '../../lib/core/service-role';
-import { SecretStore, SecretStoreKind } from '../../lib/security/secret-store';
+import { SecretStore, SecretStoreKind, ServiceRole } from '../../lib';
 import { env, ExampleConfig } from '../config';
 
 /** The workload account's secrets. */

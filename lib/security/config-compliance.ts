@@ -18,46 +18,24 @@
  * native CloudFormation resource; only the organization-wide enablement (management account)
  * needs a custom resource, in {@link ConfigDelegatedAdmin}.
  */
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeWildcardResource } from '../core/acknowledge';
+import { acknowledge } from '../core/acknowledge';
+import { addEventNotification } from '../core/event-notification';
 import { NotificationTopic } from '../core/notification-topic';
-import { isSandbox } from '../core/sandbox';
-import { SecureBucket } from '../core/secure-bucket';
 import { ServiceRole } from '../core/service-role';
 import { PropsCheck } from '../core/validation';
-
-/**
- * The IAM path of the AWS Config recorder roles this library creates (in {@link ConfigCompliance}
- * and in the member accounts of {@link ConfigDelegatedAdmin}): a {@link ConfigDeliveryBucket} for
- * an organization admits only roles under it. A recorder role of your own that delivers to that
- * bucket needs this path too.
- */
-export const CONFIG_RECORDER_ROLE_PATH = '/config-recorder/';
+import { ComplianceRule } from './compliance-rule';
+import { CONFIG_RECORDER_ROLE_PATH, ConfigDeliveryBucket } from './config-delivery-bucket';
 
 /** https://docs.aws.amazon.com/config/latest/APIReference/API_PutOrganizationConformancePack.html (ExcludedAccounts: 0-1000 account ids). */
 const MAX_EXCLUDED_ACCOUNTS = 1000;
-
-/** The AWS Config managed rules the notes name. */
-export enum ComplianceRule {
-  /** `ec2-volume-inuse-check` (EC2_VOLUME_INUSE_CHECK): EBS volumes attached to an instance. It cannot say how long a volume was unused. */
-  EC2_VOLUME_INUSE = 'EC2_VOLUME_INUSE_CHECK',
-  /** `s3-bucket-ssl-requests-only` (S3_BUCKET_SSL_REQUESTS_ONLY): bucket policies that refuse requests without TLS. */
-  S3_BUCKET_SSL_REQUESTS_ONLY = 'S3_BUCKET_SSL_REQUESTS_ONLY',
-  /** `ec2-instance-managed-by-systems-manager` (EC2_INSTANCE_MANAGED_BY_SSM): every instance is a Systems Manager managed instance. */
-  EC2_INSTANCE_MANAGED_BY_SSM = 'EC2_INSTANCE_MANAGED_BY_SSM',
-  /** `cloudformation-stack-drift-detection-check` (CLOUDFORMATION_STACK_DRIFT_DETECTION_CHECK): stacks have not drifted; needs `cloudformationRoleArn`. */
-  CLOUDFORMATION_STACK_DRIFT = 'CLOUDFORMATION_STACK_DRIFT_DETECTION_CHECK',
-  /** `cloudtrail-enabled` (CLOUD_TRAIL_ENABLED): a trail is logging. Periodic only. */
-  CLOUDTRAIL_ENABLED = 'CLOUD_TRAIL_ENABLED',
-}
 
 /** A remediation of one rule's non-compliant resources with an SSM Automation document. */
 export interface ConfigRemediation {
@@ -168,16 +146,11 @@ export interface ConfigComplianceProps {
   readonly organizationAggregator?: boolean;
 
   /**
-   * Where compliance changes are notified.
+   * Where compliance changes are notified. An imported topic encrypted with a key must already
+   * let EventBridge use the key (kms:GenerateDataKey*, kms:Decrypt).
    * @default - a new KMS-encrypted {@link NotificationTopic}
    */
-  readonly complianceTopic?: sns.ITopic;
-
-  /**
-   * Sandbox mode: the bucket is emptied and deleted, keys scheduled for deletion, by `cdk destroy`.
-   * @default - the `sandbox` context value
-   */
-  readonly sandbox?: boolean;
+  readonly notificationTopic?: sns.ITopic;
 }
 
 const ALL_RULES = Object.values(ComplianceRule);
@@ -242,7 +215,7 @@ export class ConfigCompliance extends Construct {
   /** The EventBridge rule that forwards compliance changes. */
   public readonly complianceRule: events.Rule;
   /** The topic compliance changes are sent to. */
-  public readonly complianceTopic: sns.ITopic;
+  public readonly notificationTopic: sns.ITopic;
 
   constructor(scope: Construct, id: string, props: ConfigComplianceProps = {}) {
     super(scope, id);
@@ -272,9 +245,7 @@ export class ConfigCompliance extends Construct {
         'conformancePackExcludedAccounts needs organizationConformancePackName: there is no conformance pack to exclude them from');
       check.require(excluded.length <= MAX_EXCLUDED_ACCOUNTS,
         `conformancePackExcludedAccounts: AWS Config takes at most ${MAX_EXCLUDED_ACCOUNTS} excluded accounts, got ${excluded.length}`);
-      for (const account of excluded) {
-        if (!Token.isUnresolved(account)) check.require(/^\d{12}$/.test(account), `conformancePackExcludedAccounts: "${account}" is not a 12-digit account id`);
-      }
+      excluded.forEach((account, i) => check.accountId(`conformancePackExcludedAccounts[${i}]`, account));
       check.require(new Set(excluded).size === excluded.length, 'conformancePackExcludedAccounts lists an account more than once');
     }
     const existingRecorder = props.useExistingRecorder ?? false;
@@ -286,9 +257,8 @@ export class ConfigCompliance extends Construct {
     }
     check.throwIfAny();
 
-    const sandbox = isSandbox(this, props.sandbox);
     if (!existingRecorder) {
-      const created = this.createRecorder(props, sandbox);
+      const created = this.createRecorder(props);
       this.deliveryBucket = created.deliveryBucket;
       this.recorderRole = created.recorderRole;
       this.recorder = created.recorder;
@@ -328,8 +298,8 @@ export class ConfigCompliance extends Construct {
       });
     }
     if (props.organizationAggregator) {
-      // A plain role: it only carries the AWS managed policy, so it has no grants policy to hold.
-      const aggregatorRole = new iam.Role(this, 'AggregatorRole', {
+      // It only carries the AWS managed policy, so its ServiceRole creates no grants policy.
+      const aggregatorRole = new ServiceRole(this, 'AggregatorRole', {
         assumedBy: new iam.ServicePrincipal('config.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
         description: `AWS Config organization aggregator of ${this.node.path}`,
         managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSConfigRoleForOrganizations')],
@@ -342,7 +312,7 @@ export class ConfigCompliance extends Construct {
       this.aggregator.node.addDependency(aggregatorRole);
     }
 
-    this.complianceTopic = props.complianceTopic ?? new NotificationTopic(this, 'Compliance', { displayName: 'AWS Config compliance changes', sandbox }).topic;
+    this.notificationTopic = props.notificationTopic ?? new NotificationTopic(this, 'Compliance', { displayName: 'AWS Config compliance changes' }).topic;
     this.complianceRule = new events.Rule(this, 'ComplianceChanges', {
       description: 'Compliance changes of the AWS Config rules of SEC-2',
       eventPattern: {
@@ -351,16 +321,14 @@ export class ConfigCompliance extends Construct {
         detail: { configRuleName: selected.map((rule) => this.rules[rule].configRuleName) },
       },
     });
-    this.complianceRule.addTarget(new targets.SnsTopic(this.complianceTopic, {
-      message: events.RuleTargetInput.fromText(
-        `AWS Config rule ${events.EventField.fromPath('$.detail.configRuleName')} in account ${events.EventField.fromPath('$.detail.awsAccountId')}, `
-        + `region ${events.EventField.fromPath('$.detail.awsRegion')}: ${events.EventField.fromPath('$.detail.resourceType')} `
-        + `${events.EventField.fromPath('$.detail.resourceId')} is now ${events.EventField.fromPath('$.detail.newEvaluationResult.complianceType')}.`),
-    }));
+    addEventNotification(this.complianceRule, this.notificationTopic,
+      `AWS Config rule ${events.EventField.fromPath('$.detail.configRuleName')} in account ${events.EventField.fromPath('$.detail.awsAccountId')}, `
+      + `region ${events.EventField.fromPath('$.detail.awsRegion')}: ${events.EventField.fromPath('$.detail.resourceType')} `
+      + `${events.EventField.fromPath('$.detail.resourceId')} is now ${events.EventField.fromPath('$.detail.newEvaluationResult.complianceType')}.`);
   }
 
   /** The recorder, its role, its delivery channel and (unless one is passed) its bucket. */
-  private createRecorder(props: ConfigComplianceProps, sandbox: boolean) {
+  private createRecorder(props: ConfigComplianceProps) {
     const stack = Stack.of(this);
     let deliveryBucket: s3.IBucket;
     let deliveryKey: kms.IKey | undefined;
@@ -368,7 +336,7 @@ export class ConfigCompliance extends Construct {
       deliveryBucket = props.deliveryBucket;
       deliveryKey = props.deliveryBucket.encryptionKey;
     } else {
-      const secure = new ConfigDeliveryBucket(this, 'Delivery', { sandbox });
+      const secure = new ConfigDeliveryBucket(this, 'Delivery');
       deliveryBucket = secure.bucket;
       deliveryKey = secure.encryptionKey;
     }
@@ -402,7 +370,7 @@ export class ConfigCompliance extends Construct {
     if (deliveryKey) {
       recorderRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [deliveryKey.keyArn] }));
     }
-    acknowledgeWildcardResource(recorderRole.grantsPolicy.node.defaultChild!, deliveryObjects,
+    recorderRole.acknowledgeWildcardResource(deliveryObjects,
       'AWS Config writes one object per snapshot and history file under its own AWSLogs/<account>/Config/ prefix, so the role may write only under that prefix of the delivery bucket.');
 
     const recorder = new config.CfnConfigurationRecorder(this, 'Recorder', {
@@ -415,7 +383,8 @@ export class ConfigCompliance extends Construct {
       configSnapshotDeliveryProperties: { deliveryFrequency: 'TwentyFour_Hours' },
     });
     // PutDeliveryChannel refuses to run before a configuration recorder exists.
-    deliveryChannel.node.addDependency(recorderRole, recorder);
+    // It checks the bucket with the role's delivery grants when it is created.
+    deliveryChannel.node.addDependency(recorderRole, recorderRole.grantsDependable, recorder);
 
     return { deliveryBucket, recorderRole, recorder, deliveryChannel };
   }
@@ -451,7 +420,7 @@ export class ConfigCompliance extends Construct {
     }));
     acknowledge(role.node.defaultChild!, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/ReadOnlyAccess]',
       'Drift detection reads the live configuration of every resource type a stack can contain, so AWS documents ReadOnlyAccess for this rule\'s role; it grants no write and the role is assumable only by AWS Config of this account.');
-    acknowledgeWildcardResource(role.grantsPolicy.node.defaultChild!, Stack.of(this).formatArn({ service: 'cloudformation', resource: 'stack', resourceName: '*' }),
+    role.acknowledgeWildcardResource(Stack.of(this).formatArn({ service: 'cloudformation', resource: 'stack', resourceName: '*' }),
       'The rule checks every stack of the account and region for drift, so the drift calls name all stacks of this account and region and nothing else.');
     return role;
   }
@@ -475,87 +444,3 @@ function conformancePackTemplate(rules: ComplianceRule[]): object {
   return { Resources: resources };
 }
 
-/**
- * Props for {@link ConfigDeliveryBucket}.
- */
-export interface ConfigDeliveryBucketProps {
-  /**
-   * Admit the AWS Config recorder roles (IAM path {@link CONFIG_RECORDER_ROLE_PATH}) of every
-   * account of this organization (`o-...`), each under its own `AWSLogs/<account>/Config/`
-   * prefix: the central bucket member recorders deliver to.
-   * @default - only roles of this account, through their IAM policies
-   */
-  readonly organizationId?: string;
-  /**
-   * The bucket name. Set it for a central bucket, so member recorders can name it before it exists.
-   * @default - generated
-   */
-  readonly bucketName?: string;
-  /**
-   * Sandbox mode: the bucket is emptied and deleted, the key scheduled for deletion, by `cdk destroy`.
-   * @default - the `sandbox` context value
-   */
-  readonly sandbox?: boolean;
-}
-
-/**
- * SEC-2: the bucket AWS Config delivers to: versioned, KMS-encrypted, TLS-only (a
- * {@link SecureBucket}); for an organization, it admits the Config recorder roles of every member
- * account, each only under its own `AWSLogs/<account>/Config/` prefix (the `aws:PrincipalAccount`
- * policy variable), with the bucket owner owning the objects, and the key only through S3. No
- * one in the organization may list the bucket.
- */
-export class ConfigDeliveryBucket extends Construct {
-  /** The bucket. */
-  public readonly bucket: s3.Bucket;
-  /** The key that encrypts the bucket. */
-  public readonly encryptionKey: kms.IKey;
-
-  constructor(scope: Construct, id: string, props: ConfigDeliveryBucketProps = {}) {
-    super(scope, id);
-    const check = new PropsCheck(this, 'ConfigDeliveryBucket');
-    if (props.organizationId !== undefined && !Token.isUnresolved(props.organizationId)) {
-      check.require(/^o-[a-z0-9]{10,32}$/.test(props.organizationId), `organizationId must look like o-a1b2c3d4e5, got "${props.organizationId}"`);
-    }
-    check.throwIfAny();
-    const secure = new SecureBucket(this, 'Bucket', { sandbox: isSandbox(this, props.sandbox), bucketProps: { bucketName: props.bucketName } });
-    this.bucket = secure.bucket;
-    this.encryptionKey = secure.encryptionKey!;
-    acknowledge(this.bucket.node.defaultChild!, 'NIST.800.53.R5-S3BucketReplicationEnabled',
-      'AWS Config delivery files are versioned, retained and KMS-protected here, and the configuration items they record stay queryable in AWS Config itself for its retention period; a user who needs a second-region copy passes a ReplicatedBucket (RES-7) as the delivery bucket instead.');
-    if (!props.organizationId) return;
-
-    // What AWS Config calls with a member's recorder role on cross-account delivery: GetBucketAcl,
-    // then PutObject with the bucket-owner-full-control ACL (which needs s3:PutObjectAcl too) and
-    // the key through S3. Its HeadBucket location check (s3:ListBucket) may fail without
-    // stopping delivery, so nobody in the organization gets to list every account's files.
-    // https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy.html
-    // https://docs.aws.amazon.com/config/latest/developerguide/iamrole-permissions.html
-    // Only recorder roles (by path) of the organization's accounts; each writes only under its
-    // own account's prefix, through the aws:PrincipalAccount policy variable:
-    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
-    const recorderRoles = { ArnLike: { 'aws:PrincipalArn': `arn:${Stack.of(this).partition}:iam::*:role${CONFIG_RECORDER_ROLE_PATH}*` } };
-    const orgId = { 'aws:PrincipalOrgID': props.organizationId };
-    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'OrganizationConfigBucketCheck',
-      principals: [new iam.AnyPrincipal()],
-      actions: ['s3:GetBucketAcl'],
-      resources: [this.bucket.bucketArn],
-      conditions: { StringEquals: orgId, ...recorderRoles },
-    }));
-    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'OrganizationConfigDelivery',
-      principals: [new iam.AnyPrincipal()],
-      actions: ['s3:PutObject', 's3:PutObjectAcl'],
-      resources: [this.bucket.arnForObjects('AWSLogs/${aws:PrincipalAccount}/Config/*')],
-      conditions: { StringEquals: { ...orgId, 's3:x-amz-acl': 'bucket-owner-full-control' }, ...recorderRoles },
-    }));
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'OrganizationConfigDelivery',
-      principals: [new iam.AnyPrincipal()],
-      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      resources: ['*'],
-      conditions: { StringEquals: { ...orgId, 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` }, ...recorderRoles },
-    }));
-  }
-}

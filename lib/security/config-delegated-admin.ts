@@ -15,10 +15,9 @@ import { CustomResource, Stack, Token } from 'aws-cdk-lib';
 import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { isSandbox } from '../core/sandbox';
 import { checkReservedConcurrency } from '../core/reserved-concurrency';
 import { PropsCheck } from '../core/validation';
-import { CONFIG_RECORDER_ROLE_PATH } from './config-compliance';
+import { CONFIG_RECORDER_ROLE_PATH } from './config-delivery-bucket';
 import { organizationAdminResource } from './organization-admin-provider';
 
 /** The member accounts that get a recorder and a delivery channel through a StackSet. */
@@ -43,7 +42,7 @@ export interface ConfigMemberRecorders {
  */
 export interface ConfigDelegatedAdminProps {
   /** The account that becomes AWS Config's delegated administrator. Never the management account. */
-  readonly adminAccountId: string;
+  readonly adminAccount: string;
 
   /**
    * Recorders and delivery channels for member accounts through a service-managed StackSet.
@@ -55,16 +54,11 @@ export interface ConfigDelegatedAdminProps {
   readonly memberRecorders?: ConfigMemberRecorders;
 
   /**
-   * Sandbox mode: log groups and keys are deleted by `cdk destroy`.
-   * @default - the `sandbox` context value
-   */
-  readonly sandbox?: boolean;
-
-  /**
    * Concurrency reserved for each of the two Lambda functions of the custom resource (its handler
    * and the provider framework), a positive whole number. Opt-in, because Lambda refuses a
    * reservation that leaves fewer than 100 of the account's concurrent executions unreserved, so
-   * it fails the deployment in accounts with a low concurrency quota, such as new accounts.
+   * it fails the deployment in accounts with a low concurrency quota, such as new accounts. The
+   * registrations of one stack share one provider, so they must ask for the same value.
    * @default - none; the functions run within the account's unreserved concurrency
    */
   readonly reservedConcurrentExecutions?: number;
@@ -79,7 +73,7 @@ const CONFIG_SERVICE_PRINCIPALS = ['config-multiaccountsetup.amazonaws.com', 'co
  *
  * ```ts
  * new ConfigDelegatedAdmin(managementStack, 'ConfigAdmin', {
- *   adminAccountId: '222222222222',
+ *   adminAccount: '222222222222',
  *   memberRecorders: { organizationalUnitIds: ['ou-abcd-11111111'], regions: ['eu-west-1'], deliveryBucketName: 'central-config-bucket' },
  * });
  * ```
@@ -94,31 +88,27 @@ export class ConfigDelegatedAdmin extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const check = new PropsCheck(this, 'ConfigDelegatedAdmin');
-    if (!Token.isUnresolved(props.adminAccountId)) {
-      check.require(/^\d{12}$/.test(props.adminAccountId), `adminAccountId must be a 12-digit account id, got "${props.adminAccountId}"`);
-    }
+    check.accountId('adminAccount', props.adminAccount);
     if (Token.isUnresolved(stack.account)) {
       check.add('the registration runs in the management account: set env.account on the stack so the administrator can be checked against it');
     } else {
-      check.require(props.adminAccountId !== stack.account,
-        `adminAccountId ${props.adminAccountId} is the management account this stack deploys to: the delegated AWS Config administrator must be another account`);
+      check.require(props.adminAccount !== stack.account,
+        `adminAccount ${props.adminAccount} is the management account this stack deploys to: the delegated AWS Config administrator must be another account`);
     }
     const members = props.memberRecorders;
     if (members) {
       check.require(members.organizationalUnitIds.length > 0, 'memberRecorders.organizationalUnitIds must name at least one OU');
       check.require(members.regions.length > 0, 'memberRecorders.regions must name at least one region');
-      for (const ou of members.organizationalUnitIds) {
-        if (!Token.isUnresolved(ou)) check.require(/^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/.test(ou), `memberRecorders: "${ou}" is not an OU or root id`);
-      }
+      members.organizationalUnitIds.forEach((ou, i) => check.organizationTarget(`memberRecorders.organizationalUnitIds[${i}]`, ou));
     }
     checkReservedConcurrency(check, props.reservedConcurrentExecutions);
     check.throwIfAny();
 
-    const { resource } = organizationAdminResource(this, {
-      description: 'Registers the delegated AWS Config administrator of the organization (SEC-2)',
-      sandbox: isSandbox(this, props.sandbox),
+    const resource = organizationAdminResource(this, {
+      kind: 'OrganizationsDelegatedAdmin',
+      description: 'Registers delegated administrators of AWS Organizations (SEC-2)',
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      properties: { Kind: 'OrganizationsDelegatedAdmin', AdminAccountId: props.adminAccountId, ServicePrincipals: CONFIG_SERVICE_PRINCIPALS },
+      properties: { AdminAccountId: props.adminAccount, ServicePrincipals: CONFIG_SERVICE_PRINCIPALS },
       statements: [
         new iam.PolicyStatement({
           sid: 'ConfigTrustedAccessAndDelegation',

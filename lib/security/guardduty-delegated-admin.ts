@@ -13,7 +13,6 @@
 import { CustomResource, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { isSandbox } from '../core/sandbox';
 import { checkReservedConcurrency } from '../core/reserved-concurrency';
 import { PropsCheck } from '../core/validation';
 import { organizationAdminResource } from './organization-admin-provider';
@@ -23,7 +22,7 @@ import { organizationAdminResource } from './organization-admin-provider';
  */
 export interface GuardDutyDelegatedAdminProps {
   /** The account that becomes the delegated GuardDuty administrator. Never the management account. */
-  readonly adminAccountId: string;
+  readonly adminAccount: string;
 
   /**
    * The regions in which the account becomes administrator.
@@ -32,22 +31,16 @@ export interface GuardDutyDelegatedAdminProps {
   readonly regions?: string[];
 
   /**
-   * Sandbox mode: log groups and keys are deleted by `cdk destroy`.
-   * @default - the `sandbox` context value
-   */
-  readonly sandbox?: boolean;
-
-  /**
    * Concurrency reserved for each of the two Lambda functions of the custom resource (its handler
    * and the provider framework), a positive whole number. Opt-in, because Lambda refuses a
    * reservation that leaves fewer than 100 of the account's concurrent executions unreserved, so
-   * it fails the deployment in accounts with a low concurrency quota, such as new accounts.
+   * it fails the deployment in accounts with a low concurrency quota, such as new accounts. The
+   * delegations of one stack share one provider, so they must ask for the same value.
    * @default - none; the functions run within the account's unreserved concurrency
    */
   readonly reservedConcurrentExecutions?: number;
 }
 
-const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
 /**
@@ -56,7 +49,7 @@ const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
  *
  * ```ts
  * new GuardDutyDelegatedAdmin(managementStack, 'GuardDutyAdmin', {
- *   adminAccountId: '222222222222',
+ *   adminAccount: '222222222222',
  *   regions: ['eu-west-1', 'eu-central-1'],
  * });
  * ```
@@ -65,7 +58,7 @@ export class GuardDutyDelegatedAdmin extends Construct {
   /** The custom resource; depend on it to run after the delegation. */
   public readonly resource: CustomResource;
   /** The delegated administrator account. */
-  public readonly adminAccountId: string;
+  public readonly adminAccount: string;
   /** The regions of the delegation. */
   public readonly regions: string[];
 
@@ -75,14 +68,12 @@ export class GuardDutyDelegatedAdmin extends Construct {
     this.regions = props.regions ?? [stack.region];
 
     const check = new PropsCheck(this, 'GuardDutyDelegatedAdmin');
-    if (!Token.isUnresolved(props.adminAccountId)) {
-      check.require(ACCOUNT_ID.test(props.adminAccountId), `adminAccountId must be a 12-digit account id, got "${props.adminAccountId}"`);
-    }
+    check.accountId('adminAccount', props.adminAccount);
     if (Token.isUnresolved(stack.account)) {
       check.add('the delegation runs in the management account: set env.account on the stack so the administrator can be checked against it');
     } else {
-      check.require(props.adminAccountId !== stack.account,
-        `adminAccountId ${props.adminAccountId} is the management account this stack deploys to: AWS recommends a separate delegated administrator account, and the management account cannot delegate to itself here`);
+      check.require(props.adminAccount !== stack.account,
+        `adminAccount ${props.adminAccount} is the management account this stack deploys to: AWS recommends a separate delegated administrator account, and the management account cannot delegate to itself here`);
     }
     check.require(this.regions.length > 0, 'regions must name at least one region');
     for (const region of this.regions) {
@@ -91,13 +82,13 @@ export class GuardDutyDelegatedAdmin extends Construct {
     check.require(new Set(this.regions).size === this.regions.length, 'regions lists a region more than once');
     checkReservedConcurrency(check, props.reservedConcurrentExecutions);
     check.throwIfAny();
-    this.adminAccountId = props.adminAccountId;
+    this.adminAccount = props.adminAccount;
 
-    const { resource } = organizationAdminResource(this, {
+    this.resource = organizationAdminResource(this, {
+      kind: 'GuardDutyDelegatedAdmin',
       description: 'Sets the delegated GuardDuty administrator of the organization (SEC-1)',
-      sandbox: isSandbox(this, props.sandbox),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      properties: { Kind: 'GuardDutyDelegatedAdmin', AdminAccountId: props.adminAccountId, Regions: this.regions },
+      properties: { AdminAccountId: props.adminAccount, Regions: this.regions },
       statements: [
         new iam.PolicyStatement({
           sid: 'GuardDutyDelegation',
@@ -128,6 +119,5 @@ export class GuardDutyDelegatedAdmin extends Construct {
       ],
       wildcardReason: 'GuardDuty EnableOrganizationAdminAccount, DisableOrganizationAdminAccount and ListOrganizationAdminAccounts and the AWS Organizations delegation calls have no resource-level permissions; the statements are limited to the delegation regions, changes to the GuardDuty service principals, and otherwise read-only organization calls.',
     });
-    this.resource = resource;
   }
 }

@@ -17,96 +17,20 @@
  */
 import { Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as guardduty from 'aws-cdk-lib/aws-guardduty';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { addEventNotification } from '../core/event-notification';
 import { NotificationTopic } from '../core/notification-topic';
-import { isSandbox } from '../core/sandbox';
 import { checkReservedConcurrency } from '../core/reserved-concurrency';
 import { PropsCheck } from '../core/validation';
+import { GuardDutyAutoEnable } from './guardduty-auto-enable';
+import { GuardDutyFeature } from './guardduty-feature';
+import { GuardDutyIpList } from './guardduty-ip-list';
+import { GuardDutyListFormat } from './guardduty-list-format';
+import { GuardDutyRuntimeAgent } from './guardduty-runtime-agent';
 import { organizationAdminResource } from './organization-admin-provider';
-
-/** GuardDuty protection features turned on for the administrator and every member. */
-export enum GuardDutyFeature {
-  /** S3 Protection: S3 data events. */
-  S3_DATA_EVENTS = 'S3_DATA_EVENTS',
-  /** EKS Protection: EKS audit logs. */
-  EKS_AUDIT_LOGS = 'EKS_AUDIT_LOGS',
-  /** Malware Protection for EC2: scans EBS volumes of instances with findings. */
-  EBS_MALWARE_PROTECTION = 'EBS_MALWARE_PROTECTION',
-  /** RDS Protection: Aurora and RDS login events. */
-  RDS_LOGIN_EVENTS = 'RDS_LOGIN_EVENTS',
-  /** Lambda Protection: Lambda network activity logs. */
-  LAMBDA_NETWORK_LOGS = 'LAMBDA_NETWORK_LOGS',
-  /**
-   * Runtime Monitoring (EKS, ECS Fargate and EC2; includes EKS Runtime Monitoring, so never both).
-   * It needs a GuardDuty security agent on the workloads: see
-   * {@link GuardDutyOrganizationProps.runtimeMonitoringAgents}.
-   */
-  RUNTIME_MONITORING = 'RUNTIME_MONITORING',
-}
-
-/**
- * The Runtime Monitoring agents GuardDuty can deploy and keep up to date itself (automated agent
- * configuration, the `AdditionalConfiguration` of the `RUNTIME_MONITORING` feature).
- */
-export enum GuardDutyRuntimeAgent {
-  /** The GuardDuty EKS add-on on every EKS cluster. */
-  EKS_ADDON_MANAGEMENT = 'EKS_ADDON_MANAGEMENT',
-  /** A GuardDuty sidecar in every new ECS task on Fargate (new tasks and new service deployments only). */
-  ECS_FARGATE_AGENT_MANAGEMENT = 'ECS_FARGATE_AGENT_MANAGEMENT',
-  /** The agent on EC2 instances through Systems Manager (only instances that are SSM managed instances). */
-  EC2_AGENT_MANAGEMENT = 'EC2_AGENT_MANAGEMENT',
-}
-
-/** Which members GuardDuty enables automatically. */
-export enum GuardDutyAutoEnable {
-  /** Every current and future member of the organization. */
-  ALL = 'ALL',
-  /** Only accounts that join from now on. */
-  NEW = 'NEW',
-  /** None: members are enabled one by one. */
-  NONE = 'NONE',
-}
-
-/** The format of a GuardDuty IP list file. */
-export enum GuardDutyListFormat {
-  /** Plain text, one IP address or CIDR per line. */
-  TXT = 'TXT',
-  /** Structured Threat Information Expression. */
-  STIX = 'STIX',
-  /** Open Threat Exchange CSV. */
-  OTX_CSV = 'OTX_CSV',
-  /** AlienVault reputation feed. */
-  ALIEN_VAULT = 'ALIEN_VAULT',
-  /** Proofpoint ET Intelligence feed. */
-  PROOF_POINT = 'PROOF_POINT',
-  /** FireEye iSIGHT Threat Intelligence. */
-  FIRE_EYE = 'FIRE_EYE',
-}
-
-/** A trusted IP list or threat list: a file in S3. */
-export interface GuardDutyIpList {
-  /** A name for the list, shown in the GuardDuty console. */
-  readonly name: string;
-  /** The bucket that holds the file. GuardDuty reads it with its service-linked role. */
-  readonly bucket: s3.IBucket;
-  /** The object key of the file. */
-  readonly key: string;
-  /**
-   * The file format.
-   * @default GuardDutyListFormat.TXT
-   */
-  readonly format?: GuardDutyListFormat;
-  /**
-   * The account that must own the bucket (GuardDuty checks it before reading).
-   * @default - the bucket's account, when known
-   */
-  readonly expectedBucketOwner?: string;
-}
 
 /**
  * Props for {@link GuardDutyOrganization}.
@@ -117,10 +41,10 @@ export interface GuardDutyOrganizationProps {
    * deployed to. Stated explicitly so that the organization configuration and the lists cannot
    * end up in another account by mistake.
    */
-  readonly adminAccountId: string;
+  readonly adminAccount: string;
 
   /** The organization's management account, which must not be the administrator. */
-  readonly managementAccountId: string;
+  readonly managementAccount: string;
 
   /**
    * Which members GuardDuty enables automatically.
@@ -164,22 +88,18 @@ export interface GuardDutyOrganizationProps {
   readonly minimumSeverity?: number;
 
   /**
-   * Where findings are notified.
+   * Where findings are notified. An imported topic encrypted with a key must already let
+   * EventBridge use the key (kms:GenerateDataKey*, kms:Decrypt).
    * @default - a new KMS-encrypted {@link NotificationTopic}
    */
-  readonly findingsTopic?: sns.ITopic;
-
-  /**
-   * Sandbox mode: log groups and keys are deleted by `cdk destroy`.
-   * @default - the `sandbox` context value
-   */
-  readonly sandbox?: boolean;
+  readonly notificationTopic?: sns.ITopic;
 
   /**
    * Concurrency reserved for each of the two Lambda functions of the custom resource (its handler
    * and the provider framework), a positive whole number. Opt-in, because Lambda refuses a
    * reservation that leaves fewer than 100 of the account's concurrent executions unreserved, so
    * it fails the deployment in accounts with a low concurrency quota, such as new accounts.
+   * Resources of one type in a stack share one provider, so they must ask for the same value.
    * @default - none; the functions run within the account's unreserved concurrency
    */
   readonly reservedConcurrentExecutions?: number;
@@ -192,8 +112,8 @@ const ALL_FEATURES = Object.values(GuardDutyFeature);
  *
  * ```ts
  * const gd = new GuardDutyOrganization(securityStack, 'GuardDuty', {
- *   adminAccountId: '222222222222',
- *   managementAccountId: '111111111111',
+ *   adminAccount: '222222222222',
+ *   managementAccount: '111111111111',
  *   threatIpLists: [{ name: 'known-bad', bucket: listsBucket, key: 'threats.txt' }],
  * });
  * ```
@@ -208,7 +128,7 @@ export class GuardDutyOrganization extends Construct {
   /** The EventBridge rule that forwards findings at or above the severity. */
   public readonly findingsRule: events.Rule;
   /** The topic findings are sent to. */
-  public readonly findingsTopic: sns.ITopic;
+  public readonly notificationTopic: sns.ITopic;
 
   constructor(scope: Construct, id: string, props: GuardDutyOrganizationProps) {
     super(scope, id);
@@ -219,13 +139,15 @@ export class GuardDutyOrganization extends Construct {
     const minimumSeverity = props.minimumSeverity ?? 4;
 
     const check = new PropsCheck(this, 'GuardDutyOrganization');
-    check.require(props.adminAccountId !== props.managementAccountId,
-      `adminAccountId and managementAccountId are both ${props.adminAccountId}: the delegated GuardDuty administrator must be a separate account`);
+    check.accountId('adminAccount', props.adminAccount);
+    check.accountId('managementAccount', props.managementAccount);
+    check.require(props.adminAccount !== props.managementAccount,
+      `adminAccount and managementAccount are both ${props.adminAccount}: the delegated GuardDuty administrator must be a separate account`);
     if (Token.isUnresolved(stack.account)) {
       check.add('set env.account on the stack: the organization configuration and the lists must be checked to be in the administrator account');
-    } else if (stack.account !== props.adminAccountId) {
+    } else if (stack.account !== props.adminAccount) {
       const what = trusted.length + threats.length > 0 ? 'the organization configuration and the trusted IP and threat lists' : 'the organization configuration';
-      check.add(`this stack deploys to account ${stack.account}, not the delegated administrator ${props.adminAccountId}: ${what} only work in the administrator account (members cannot manage lists)`);
+      check.add(`this stack deploys to account ${stack.account}, not the delegated administrator ${props.adminAccount}: ${what} only work in the administrator account (members cannot manage lists)`);
     }
     check.require(features.length > 0, 'features must name at least one protection feature');
     check.require(new Set(features).size === features.length, 'features lists a feature more than once');
@@ -243,13 +165,11 @@ export class GuardDutyOrganization extends Construct {
     checkReservedConcurrency(check, props.reservedConcurrentExecutions);
     check.throwIfAny();
 
-    const sandbox = isSandbox(this, props.sandbox);
-    const { resource } = organizationAdminResource(this, {
+    const resource = organizationAdminResource(this, {
+      kind: 'GuardDutyOrganizationConfiguration',
       description: 'Configures GuardDuty for the organization from the delegated administrator (SEC-1)',
-      sandbox,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       properties: {
-        Kind: 'GuardDutyOrganizationConfiguration',
         AutoEnable: props.autoEnable ?? GuardDutyAutoEnable.ALL,
         Features: features,
         // Runtime Monitoring without its agents receives nothing: the handler sends them as the
@@ -308,7 +228,7 @@ export class GuardDutyOrganization extends Construct {
     this.trustedIpSets = trusted.map((l, i) => new guardduty.CfnIPSet(this, `TrustedIpList${i}`, list(l)));
     this.threatIntelSets = threats.map((l, i) => new guardduty.CfnThreatIntelSet(this, `ThreatList${i}`, list(l)));
 
-    this.findingsTopic = props.findingsTopic ?? new NotificationTopic(this, 'Findings', { displayName: 'GuardDuty findings', sandbox }).topic;
+    this.notificationTopic = props.notificationTopic ?? new NotificationTopic(this, 'Findings', { displayName: 'GuardDuty findings' }).topic;
     this.findingsRule = new events.Rule(this, 'FindingsRule', {
       description: `GuardDuty findings of severity ${minimumSeverity} and above, from every account of the organization`,
       eventPattern: {
@@ -317,11 +237,9 @@ export class GuardDutyOrganization extends Construct {
         detail: { severity: events.Match.greaterThanOrEqual(minimumSeverity) },
       },
     });
-    this.findingsRule.addTarget(new targets.SnsTopic(this.findingsTopic, {
-      message: events.RuleTargetInput.fromText(
-        `GuardDuty finding (severity ${events.EventField.fromPath('$.detail.severity')}) in account ${events.EventField.fromPath('$.detail.accountId')}, `
-        + `region ${events.EventField.fromPath('$.detail.region')}: ${events.EventField.fromPath('$.detail.type')}. `
-        + `${events.EventField.fromPath('$.detail.title')} Finding id ${events.EventField.fromPath('$.detail.id')}.`),
-    }));
+    addEventNotification(this.findingsRule, this.notificationTopic,
+      `GuardDuty finding (severity ${events.EventField.fromPath('$.detail.severity')}) in account ${events.EventField.fromPath('$.detail.accountId')}, `
+      + `region ${events.EventField.fromPath('$.detail.region')}: ${events.EventField.fromPath('$.detail.type')}. `
+      + `${events.EventField.fromPath('$.detail.title')} Finding id ${events.EventField.fromPath('$.detail.id')}.`);
   }
 }

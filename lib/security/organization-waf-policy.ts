@@ -16,31 +16,11 @@
  * policy is deployed from the Firewall Manager administrator account, in each region whose ALBs
  * it protects (a WAF policy is regional; only CloudFront policies live in us-east-1).
  */
-import { Names, Token } from 'aws-cdk-lib';
+import { Names } from 'aws-cdk-lib';
 import * as fms from 'aws-cdk-lib/aws-fms';
 import { Construct } from 'constructs';
 import { PropsCheck } from '../core/validation';
-
-/** A managed rule group for {@link OrganizationWafPolicy}. */
-export interface WafManagedRuleGroup {
-  /** The rule group's name, for example `AWSManagedRulesCommonRuleSet`. */
-  readonly name: string;
-  /**
-   * The vendor.
-   * @default 'AWS'
-   */
-  readonly vendorName?: string;
-  /**
-   * A fixed version of the rule group.
-   * @default - the vendor's default version, updated by the vendor
-   */
-  readonly version?: string;
-  /**
-   * Rules of the group to run in count mode only (for false positives).
-   * @default - none
-   */
-  readonly excludedRules?: string[];
-}
+import { DEFAULT_WAF_MANAGED_RULE_GROUPS, WafManagedRuleGroup } from './waf-managed-rule-group';
 
 /**
  * Props for {@link OrganizationWafPolicy}.
@@ -91,13 +71,6 @@ export interface OrganizationWafPolicyProps {
   readonly replaceExistingWebAcls?: boolean;
 }
 
-/** The rule groups applied when none are named. */
-export const DEFAULT_WAF_MANAGED_RULE_GROUPS: WafManagedRuleGroup[] = [
-  { name: 'AWSManagedRulesAmazonIpReputationList' },
-  { name: 'AWSManagedRulesCommonRuleSet' },
-  { name: 'AWSManagedRulesKnownBadInputsRuleSet' },
-];
-
 /** The resource type Firewall Manager protects with this policy. */
 export const ALB_RESOURCE_TYPE = 'AWS::ElasticLoadBalancingV2::LoadBalancer';
 
@@ -129,12 +102,9 @@ export class OrganizationWafPolicy extends Construct {
     check.require(groups.length > 0, 'managedRuleGroups is empty: the web ACL would have no rules');
     check.require(!((includeOus.length > 0 || includeAccounts.length > 0) && excludeAccounts.length > 0),
       'Firewall Manager takes inclusions or exclusions, not both: set includeOrganizationalUnits/includeAccounts or excludeAccounts');
-    for (const account of [...includeAccounts, ...excludeAccounts]) {
-      check.require(Token.isUnresolved(account) || /^\d{12}$/.test(account), `"${account}" is not a 12-digit account id`);
-    }
-    for (const ou of includeOus) {
-      check.require(Token.isUnresolved(ou) || /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/.test(ou), `"${ou}" is not an organizational unit id (ou-...)`);
-    }
+    includeAccounts.forEach((account, i) => check.accountId(`includeAccounts[${i}]`, account));
+    excludeAccounts.forEach((account, i) => check.accountId(`excludeAccounts[${i}]`, account));
+    includeOus.forEach((ou, i) => check.organizationalUnitId(`includeOrganizationalUnits[${i}]`, ou));
     const names = groups.map((g) => `${g.vendorName ?? 'AWS'}/${g.name}`);
     check.require(new Set(names).size === names.length, `a managed rule group is named twice: ${names.join(', ')}`);
     check.throwIfAny();

@@ -17,23 +17,16 @@
  * with the exact `aws ssm put-parameter --type SecureString --key-id ...` command an operator runs
  * once to store the value. Applications read it with `GetParameter --with-decryption`.
  */
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { createEncryptionKey } from '../core/encryption-key';
-import { isSandbox } from '../core/sandbox';
+import { dataRemovalPolicy } from '../core/sandbox';
 import { PropsCheck } from '../core/validation';
-
-/** Which service keeps the secret. */
-export enum SecretStoreKind {
-  /** AWS Secrets Manager: automatic rotation, per-secret cost. */
-  SECRETS_MANAGER = 'SECRETS_MANAGER',
-  /** SSM Parameter Store SecureString: no rotation, no per-secret cost for standard parameters. */
-  PARAMETER_STORE = 'PARAMETER_STORE',
-}
+import { SecretStoreKind } from './secret-store-kind';
 
 /**
  * Props for {@link SecretStore}.
@@ -97,12 +90,6 @@ export interface SecretStoreProps {
    * @default Duration.days(30)
    */
   readonly rotationInterval?: Duration;
-
-  /**
-   * Sandbox mode: the secret and key are deleted by `cdk destroy`.
-   * @default - the `sandbox` context value
-   */
-  readonly sandbox?: boolean;
 }
 
 /**
@@ -166,10 +153,8 @@ export class SecretStore extends Construct {
     }
     check.throwIfAny();
 
-    const sandbox = isSandbox(this, props.sandbox);
     this.encryptionKey = props.encryptionKey ?? createEncryptionKey(this, 'Key', {
       description: `Encrypts the secret ${props.secretName ?? this.node.path}`,
-      sandbox,
     });
 
     if (parameterStore) {
@@ -193,7 +178,8 @@ export class SecretStore extends Construct {
       description: props.description,
       encryptionKey: this.encryptionKey,
       generateSecretString: props.generateSecretString,
-      removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      // Kept on `cdk destroy` unless the stack is in sandbox mode (the `sandbox` context).
+      removalPolicy: dataRemovalPolicy(this),
     });
     this.secret = props.attachTo ? secret.attach(props.attachTo) : secret;
     this.rotationSchedule = this.secret.addRotationSchedule('Rotation', {

@@ -2,6 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { ComplianceRule, ConfigCompliance, ConfigDelegatedAdmin, ConfigDeliveryBucket } from '../../lib';
 import { exampleConfig } from '../../examples/config';
 import { addConfigComplianceExamples, ConfigComplianceExamples } from '../../examples/security/config-compliance';
@@ -158,7 +159,7 @@ describe('SEC-2 ConfigCompliance without Control Tower (-c controlTower=false)',
   test('reservedConcurrentExecutions reserves concurrency for the handler and the provider framework, and passes the checks', () => {
     const app = checkedApp();
     const mgmt = new Stack(app, 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
-    new ConfigDelegatedAdmin(mgmt, 'Admin', { adminAccountId: SECURITY, reservedConcurrentExecutions: 3 });
+    new ConfigDelegatedAdmin(mgmt, 'Admin', { adminAccount: SECURITY, reservedConcurrentExecutions: 3 });
     synthWithChecks(app);
     const functions = Object.values(Template.fromStack(mgmt).findResources('AWS::Lambda::Function'));
     expect(functions.map((f) => f.Properties.ReservedConcurrentExecutions)).toEqual([3, 3]);
@@ -221,25 +222,43 @@ describe('SEC-2 refusals', () => {
 
   test('refuses a delegated Config administrator equal to the management account', () => {
     const s = new Stack(checkedApp(), 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
-    expect(() => new ConfigDelegatedAdmin(s, 'Admin', { adminAccountId: MANAGEMENT }))
-      .toThrow(/^Mgmt\/Admin: invalid ConfigDelegatedAdmin props \(1 problem\):\n {2}- adminAccountId 111111111111 is the management account/);
+    expect(() => new ConfigDelegatedAdmin(s, 'Admin', { adminAccount: MANAGEMENT }))
+      .toThrow(/^Mgmt\/Admin: invalid ConfigDelegatedAdmin props \(1 problem\):\n {2}- adminAccount 111111111111 is the management account/);
   });
 
   test('refuses reserved concurrency for the registration functions that is not a positive whole number', () => {
     const s = new Stack(checkedApp(), 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
-    expect(() => new ConfigDelegatedAdmin(s, 'Admin', { adminAccountId: SECURITY, reservedConcurrentExecutions: 0 }))
+    expect(() => new ConfigDelegatedAdmin(s, 'Admin', { adminAccount: SECURITY, reservedConcurrentExecutions: 0 }))
       .toThrow('Mgmt/Admin: invalid ConfigDelegatedAdmin props (1 problem):\n  - reservedConcurrentExecutions must be a positive whole number, got 0');
   });
 
   test('refuses an excluded account that is not a 12-digit account id', () => {
     expect(() => new ConfigCompliance(stack(), 'Config', { organizationConformancePackName: 'baseline', conformancePackExcludedAccounts: ['1111-2222-3333'] }))
-      .toThrow(/^Sec\/Config: invalid ConfigCompliance props \(1 problem\):\n {2}- conformancePackExcludedAccounts: "1111-2222-3333" is not a 12-digit account id$/);
+      .toThrow(/^Sec\/Config: invalid ConfigCompliance props \(1 problem\):\n {2}- conformancePackExcludedAccounts\[0\] must be a 12-digit account id, got "1111-2222-3333"$/);
   });
 
   test('refuses more excluded accounts than AWS Config takes (1000)', () => {
     const accounts = Array.from({ length: 1001 }, (_, i) => String(100000000000 + i));
     expect(() => new ConfigCompliance(stack(), 'Config', { organizationConformancePackName: 'baseline', conformancePackExcludedAccounts: accounts }))
       .toThrow(/^Sec\/Config: invalid ConfigCompliance props \(1 problem\):\n {2}- conformancePackExcludedAccounts: AWS Config takes at most 1000 excluded accounts, got 1001$/);
+  });
+
+  test('refuses member recorder targets that are neither an OU nor the root', () => {
+    const s = new Stack(checkedApp(), 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
+    expect(() => new ConfigDelegatedAdmin(s, 'Admin', {
+      adminAccount: SECURITY,
+      memberRecorders: { organizationalUnitIds: ['r-ab12', 'workloads'], regions: ['eu-west-1'], deliveryBucketName: 'central' },
+    })).toThrow('Mgmt/Admin: invalid ConfigDelegatedAdmin props (1 problem):\n  - memberRecorders.organizationalUnitIds[1] must be an organizational unit id (ou-...) or a root id (r-...), got "workloads"');
+  });
+
+  test('compliance changes go to the notificationTopic passed in, and no topic of its own is created', () => {
+    const s = stack();
+    const topic = sns.Topic.fromTopicArn(s, 'Team', `arn:aws:sns:eu-west-1:${SECURITY}:compliance-team`);
+    const compliance = new ConfigCompliance(s, 'Config', { useExistingRecorder: true, notificationTopic: topic });
+    const t = Template.fromStack(s);
+    expect(compliance.notificationTopic).toBe(topic);
+    t.resourceCountIs('AWS::SNS::Topic', 0);
+    t.hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ Arn: topic.topicArn })] });
   });
 
   test('refuses excluded accounts without a conformance pack', () => {
@@ -327,7 +346,7 @@ describe('SEC-2 ConfigDeliveryBucket', () => {
     const app = checkedApp();
     const stack = new Stack(app, 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
     const admin = new ConfigDelegatedAdmin(stack, 'Admin', {
-      adminAccountId: SECURITY,
+      adminAccount: SECURITY,
       memberRecorders: { organizationalUnitIds: ['ou-a1b2-c3d4e5f6'], regions: ['eu-west-1'], deliveryBucketName: 'central', deliveryKeyArn: 'arn:aws:kms:eu-west-1:333333333333:key/*' },
     });
     const body = JSON.parse(admin.memberStackSet!.templateBody!);
@@ -379,6 +398,6 @@ describe('SEC-2 ConfigDeliveryBucket', () => {
   test('refuses an organization id that is not one', () => {
     const stack = new Stack(checkedApp(), 'Sec', { env: { account: SECURITY, region: 'eu-west-1' } });
     expect(() => new ConfigDeliveryBucket(stack, 'Central', { organizationId: 'my-org' }))
-      .toThrow(/^Sec\/Central: invalid ConfigDeliveryBucket props \(1 problem\):\n {2}- organizationId must look like o-a1b2c3d4e5, got "my-org"/);
+      .toThrow(/^Sec\/Central: invalid ConfigDeliveryBucket props \(1 problem\):\n {2}- organizationId must be an organization id such as o-a1b2c3d4e5, got "my-org"/);
   });
 });

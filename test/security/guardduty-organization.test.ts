@@ -1,11 +1,11 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { GuardDutyDelegatedAdmin, GuardDutyOrganization, SecureBucket } from '../../lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { GuardDutyDelegatedAdmin, GuardDutyFeature, GuardDutyOrganization, GuardDutyRuntimeAgent, SecureBucket } from '../../lib';
 import { exampleConfig } from '../../examples/config';
 import { addGuardDutyOrganizationExamples, GuardDutyOrganizationExamples } from '../../examples/security/guardduty-organization';
 import { acknowledge } from '../../lib/core/acknowledge';
-import { GuardDutyFeature, GuardDutyRuntimeAgent } from '../../lib/security/guardduty-organization';
 import { timing } from '../../lib/security/handlers/organization-admin/retry';
 import { checkedApp, synthWithChecks } from '../support/app';
 import { expectPermissionsHold, stacksOf } from '../support/permissions';
@@ -67,7 +67,7 @@ describe('SEC-1 GuardDutyOrganization', () => {
 
   test('the handler may retry for its whole budget and still report before its timeout, which ends before the Provider framework\'s', () => {
     const functions = admin.findResources('AWS::Lambda::Function');
-    const handler = Object.entries(functions).find(([id]) => id.startsWith('GuardDutyHandler'))![1] as { Properties: { Timeout: number } };
+    const handler = Object.entries(functions).find(([id]) => id.startsWith('DevOpsPatternsGuardDutyOrganizationConfigurationProviderHandler'))![1] as { Properties: { Timeout: number } };
     const framework = Object.entries(functions).find(([id]) => id.includes('frameworkonEvent'))![1] as { Properties: { Timeout: number } };
     // The last delay can start just before the deadline; two minutes are left for the last call and the report.
     expect(timing.budgetMs + timing.maxDelayMs + 2 * 60 * 1000).toBeLessThanOrEqual(handler.Properties.Timeout * 1000);
@@ -107,9 +107,9 @@ describe('SEC-1 GuardDutyOrganization', () => {
   test('reservedConcurrentExecutions reserves concurrency for the handler and the provider framework, and passes the checks', () => {
     const app = checkedApp();
     const mgmt = new Stack(app, 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
-    new GuardDutyDelegatedAdmin(mgmt, 'Admin', { adminAccountId: SECURITY, reservedConcurrentExecutions: 4 });
+    new GuardDutyDelegatedAdmin(mgmt, 'Admin', { adminAccount: SECURITY, reservedConcurrentExecutions: 4 });
     const sec = new Stack(app, 'Sec', { env: { account: SECURITY, region: 'eu-west-1' } });
-    new GuardDutyOrganization(sec, 'GD', { adminAccountId: SECURITY, managementAccountId: MANAGEMENT, reservedConcurrentExecutions: 3 });
+    new GuardDutyOrganization(sec, 'GD', { adminAccount: SECURITY, managementAccount: MANAGEMENT, reservedConcurrentExecutions: 3 });
     synthWithChecks(app);
     const reserved = (stack: Stack) => Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).map((f) => f.Properties.ReservedConcurrentExecutions);
     expect(reserved(mgmt)).toEqual([4, 4]);
@@ -123,6 +123,35 @@ describe('SEC-1 GuardDutyOrganization', () => {
     }
   });
 
+  test('two delegations in one stack share its one GuardDutyDelegatedAdmin provider, and their region statements keep unique Sids', () => {
+    const app = checkedApp();
+    const mgmt = new Stack(app, 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
+    new GuardDutyDelegatedAdmin(mgmt, 'Europe', { adminAccount: SECURITY, regions: ['eu-west-1'] });
+    new GuardDutyDelegatedAdmin(mgmt, 'America', { adminAccount: SECURITY, regions: ['us-east-1'] });
+    synthWithChecks(app);
+    const t = Template.fromStack(mgmt);
+    t.resourceCountIs('Custom::GuardDutyDelegatedAdmin', 2);
+    t.resourceCountIs('AWS::Lambda::Function', 2);
+    const statements = Object.values(t.findResources('AWS::IAM::ManagedPolicy'))
+      .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Sid?: string; Condition?: unknown }[] } } }).Properties.PolicyDocument.Statement);
+    const delegation = statements.filter((st) => st.Sid?.startsWith('GuardDutyDelegation'));
+    expect(delegation.map((st) => [st.Sid, st.Condition])).toEqual([
+      ['GuardDutyDelegation', { StringEquals: { 'aws:RequestedRegion': ['eu-west-1'] } }],
+      ['GuardDutyDelegation2', { StringEquals: { 'aws:RequestedRegion': ['us-east-1'] } }],
+    ]);
+  });
+
+  test('findings go to the notificationTopic passed in, and no topic of its own is created', () => {
+    const app = checkedApp();
+    const sec = new Stack(app, 'Sec', { env: { account: SECURITY, region: 'eu-west-1' } });
+    const topic = sns.Topic.fromTopicArn(sec, 'Team', `arn:aws:sns:eu-west-1:${SECURITY}:security-team`);
+    const gd = new GuardDutyOrganization(sec, 'GD', { adminAccount: SECURITY, managementAccount: MANAGEMENT, notificationTopic: topic });
+    const t = Template.fromStack(sec);
+    expect(gd.notificationTopic).toBe(topic);
+    t.resourceCountIs('AWS::SNS::Topic', 0);
+    t.hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ Arn: topic.topicArn })] });
+  });
+
   test.each([['Sec1-Management'], ['Sec1-SecurityAdmin-Primary'], ['Sec1-SecurityAdmin-Secondary']])('snapshot of %s', (name) => {
     const stack = Object.values(stacks).find((s: Stack) => s.stackName === name)!;
     expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
@@ -133,27 +162,39 @@ describe('SEC-1 refusals', () => {
   test('refuses a delegated administrator equal to the management account', () => {
     const app = checkedApp();
     const stack = new Stack(app, 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
-    expect(() => new GuardDutyDelegatedAdmin(stack, 'Admin', { adminAccountId: MANAGEMENT }))
-      .toThrow(/^Mgmt\/Admin: invalid GuardDutyDelegatedAdmin props \(1 problem\):\n {2}- adminAccountId 111111111111 is the management account/);
+    expect(() => new GuardDutyDelegatedAdmin(stack, 'Admin', { adminAccount: MANAGEMENT }))
+      .toThrow(/^Mgmt\/Admin: invalid GuardDutyDelegatedAdmin props \(1 problem\):\n {2}- adminAccount 111111111111 is the management account/);
   });
 
   test('refuses reserved concurrency for the delegation functions that is not a positive whole number', () => {
     const stack = new Stack(checkedApp(), 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
-    expect(() => new GuardDutyDelegatedAdmin(stack, 'Admin', { adminAccountId: SECURITY, reservedConcurrentExecutions: 1.5 }))
+    expect(() => new GuardDutyDelegatedAdmin(stack, 'Admin', { adminAccount: SECURITY, reservedConcurrentExecutions: 1.5 }))
       .toThrow('Mgmt/Admin: invalid GuardDutyDelegatedAdmin props (1 problem):\n  - reservedConcurrentExecutions must be a positive whole number, got 1.5');
   });
 
   test('refuses reserved concurrency for the organization configuration functions that is not a positive whole number', () => {
     const stack = new Stack(checkedApp(), 'Sec', { env: { account: SECURITY, region: 'eu-west-1' } });
-    expect(() => new GuardDutyOrganization(stack, 'GD', { adminAccountId: SECURITY, managementAccountId: MANAGEMENT, reservedConcurrentExecutions: -2 }))
+    expect(() => new GuardDutyOrganization(stack, 'GD', { adminAccount: SECURITY, managementAccount: MANAGEMENT, reservedConcurrentExecutions: -2 }))
       .toThrow('Sec/GD: invalid GuardDutyOrganization props (1 problem):\n  - reservedConcurrentExecutions must be a positive whole number, got -2');
   });
 
   test('refuses an administrator-side configuration whose administrator is the management account', () => {
     const app = checkedApp();
     const stack = new Stack(app, 'Sec', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
-    expect(() => new GuardDutyOrganization(stack, 'GD', { adminAccountId: MANAGEMENT, managementAccountId: MANAGEMENT }))
-      .toThrow(/^Sec\/GD: invalid GuardDutyOrganization props \(1 problem\):\n {2}- adminAccountId and managementAccountId are both 111111111111/);
+    expect(() => new GuardDutyOrganization(stack, 'GD', { adminAccount: MANAGEMENT, managementAccount: MANAGEMENT }))
+      .toThrow(/^Sec\/GD: invalid GuardDutyOrganization props \(1 problem\):\n {2}- adminAccount and managementAccount are both 111111111111/);
+  });
+
+  test('refuses administrator and management accounts that are not 12-digit account ids', () => {
+    const stack = new Stack(checkedApp(), 'Sec', { env: { account: SECURITY, region: 'eu-west-1' } });
+    expect(() => new GuardDutyOrganization(stack, 'GD', { adminAccount: SECURITY, managementAccount: '1111-1111-1111' }))
+      .toThrow('Sec/GD: invalid GuardDutyOrganization props (1 problem):\n  - managementAccount must be a 12-digit account id, got "1111-1111-1111"');
+  });
+
+  test('refuses a delegated administrator that is not a 12-digit account id', () => {
+    const stack = new Stack(checkedApp(), 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
+    expect(() => new GuardDutyDelegatedAdmin(stack, 'Admin', { adminAccount: '2222' }))
+      .toThrow('Mgmt/Admin: invalid GuardDutyDelegatedAdmin props (1 problem):\n  - adminAccount must be a 12-digit account id, got "2222"');
   });
 
   test('refuses lists outside the administrator account', () => {
@@ -161,14 +202,14 @@ describe('SEC-1 refusals', () => {
     const stack = new Stack(app, 'Member', { env: { account: '444444444444', region: 'eu-west-1' } });
     const bucket = s3.Bucket.fromBucketName(stack, 'B', 'lists');
     expect(() => new GuardDutyOrganization(stack, 'GD', {
-      adminAccountId: SECURITY, managementAccountId: MANAGEMENT, threatIpLists: [{ name: 'bad', bucket, key: 'bad.txt' }],
+      adminAccount: SECURITY, managementAccount: MANAGEMENT, threatIpLists: [{ name: 'bad', bucket, key: 'bad.txt' }],
     })).toThrow(/this stack deploys to account 444444444444, not the delegated administrator 222222222222: the organization configuration and the trusted IP and threat lists only work in the administrator account/);
   });
 
   test('refuses Runtime Monitoring agents without the Runtime Monitoring feature', () => {
     const stack = new Stack(checkedApp(), 'Sec', { env: { account: SECURITY, region: 'eu-west-1' } });
     expect(() => new GuardDutyOrganization(stack, 'GD', {
-      adminAccountId: SECURITY, managementAccountId: MANAGEMENT, features: [GuardDutyFeature.S3_DATA_EVENTS],
+      adminAccount: SECURITY, managementAccount: MANAGEMENT, features: [GuardDutyFeature.S3_DATA_EVENTS],
       runtimeMonitoringAgents: [GuardDutyRuntimeAgent.EC2_AGENT_MANAGEMENT],
     })).toThrow(/^Sec\/GD: invalid GuardDutyOrganization props \(1 problem\):\n {2}- runtimeMonitoringAgents need the RUNTIME_MONITORING feature, which features leaves out/);
   });
@@ -178,7 +219,7 @@ describe('SEC-1 refusals', () => {
     const stack = new Stack(app, 'Sec', { env: { account: SECURITY, region: 'eu-west-1' } });
     const bucket = s3.Bucket.fromBucketName(stack, 'B', 'lists');
     expect(() => new GuardDutyOrganization(stack, 'GD', {
-      adminAccountId: SECURITY, managementAccountId: MANAGEMENT, minimumSeverity: 11, features: [],
+      adminAccount: SECURITY, managementAccount: MANAGEMENT, minimumSeverity: 11, features: [],
       trustedIpLists: [{ name: 'a', bucket, key: 'a' }, { name: 'b', bucket, key: 'b' }],
     })).toThrow(/\(3 problems\)[\s\S]*at least one protection feature[\s\S]*one trusted IP list[\s\S]*minimumSeverity must be between 1 and 10/);
   });
@@ -188,7 +229,7 @@ describe('SEC-1 refusals', () => {
     const stack = new Stack(app, 'Sec', { env: { account: SECURITY, region: 'eu-west-1' } });
     const bucket = new SecureBucket(stack, 'Lists').bucket;
     acknowledge(bucket.node.defaultChild!, 'NIST.800.53.R5-S3BucketReplicationEnabled', 'A test fixture bucket that holds one list file; it is never deployed, so a replica would prove nothing.');
-    new GuardDutyOrganization(stack, 'GD', { adminAccountId: SECURITY, managementAccountId: MANAGEMENT, threatIpLists: [{ name: 'bad', bucket, key: 'bad.txt' }] });
+    new GuardDutyOrganization(stack, 'GD', { adminAccount: SECURITY, managementAccount: MANAGEMENT, threatIpLists: [{ name: 'bad', bucket, key: 'bad.txt' }] });
     synthWithChecks(app);
     Template.fromStack(stack).hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({

@@ -73,6 +73,6 @@ describe('SEC-4 OrganizationWafPolicy refusals', () => {
     const stack = new Stack(checkedApp(), 'Security', { env: { account: '222222222222', region: 'eu-west-1' } });
     expect(() => new OrganizationWafPolicy(stack, 'Waf', {
       managedRuleGroups: [], includeOrganizationalUnits: ['workloads'], excludeAccounts: ['12345'],
-    })).toThrow(/^Security\/Waf: invalid OrganizationWafPolicy props \(4 problems\):\n {2}- managedRuleGroups is empty[\s\S]*inclusions or exclusions, not both[\s\S]*"12345" is not a 12-digit account id[\s\S]*"workloads" is not an organizational unit id/);
+    })).toThrow(/^Security\/Waf: invalid OrganizationWafPolicy props \(4 problems\):\n {2}- managedRuleGroups is empty[\s\S]*inclusions or exclusions, not both[\s\S]*excludeAccounts\[0\] must be a 12-digit account id, got "12345"[\s\S]*includeOrganizationalUnits\[0\] must be an organizational unit id such as ou-a1b2-c3d4e5f6, got "workloads"/);
   });
 });

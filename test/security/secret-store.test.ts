@@ -64,6 +64,14 @@ describe('SEC-3 SecretStore', () => {
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
   });
 
+  test('in sandbox mode (the sandbox context) the secret and its key are deleted with the stack', () => {
+    const sandboxApp = checkedApp({ sandbox: 'true' });
+    const { workload: sandboxed } = addSecretStoreExamples(sandboxApp, exampleConfig(sandboxApp));
+    const t = Template.fromStack(sandboxed);
+    t.allResources('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
+    t.allResources('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+  });
+
   test('snapshot of Sec3-Workload-SecretStore', () => {
     expect(template.toJSON()).toMatchSnapshot();
   });
