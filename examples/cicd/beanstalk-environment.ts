@@ -8,7 +8,7 @@
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { BeanstalkDeploymentPolicy, BeanstalkEnvironment } from '../../lib/cicd/beanstalk-environment';
+import { BeanstalkDeploymentPolicy, BeanstalkEnvironment } from '../../lib';
 import { env, ExampleConfig } from '../config';
 import { deployTimeAzs, exampleVpc } from './ecs-blue-green-service';
 

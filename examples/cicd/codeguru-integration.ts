@@ -6,7 +6,7 @@
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { CodeGuruIntegration } from '../../lib/cicd/codeguru-integration';
+import { CodeGuruIntegration } from '../../lib';
 import { env, ExampleConfig } from '../config';
 
 /** CodeGuru for an application that runs with an existing role. */

@@ -11,12 +11,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { acknowledge } from '../../lib/core/acknowledge';
-import { EncryptedLogGroup } from '../../lib/core/log-group';
-import { isSandbox } from '../../lib/core/sandbox';
-import { SecureBucket, SecureBucketEncryption } from '../../lib/core/secure-bucket';
-import { ServiceRole } from '../../lib/core/service-role';
-import { EcsBlueGreenService } from '../../lib/cicd/ecs-blue-green-service';
+import { acknowledge, EcsBlueGreenService, EncryptedLogGroup, isSandbox, SecureBucket, SecureBucketEncryption, ServiceRole } from '../../lib';
 import { env, ExampleConfig } from '../config';
 
 const VPC_CIDR = '10.20.0.0/16';

@@ -5,7 +5,7 @@
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import { Construct } from 'constructs';
-import { GitHubWebhookBuild } from '../../lib/cicd/github-webhook-build';
+import { GitHubWebhookBuild } from '../../lib';
 import { env, ExampleConfig } from '../config';
 
 /** Webhook builds of a GitHub repository. */

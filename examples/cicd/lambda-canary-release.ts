@@ -8,11 +8,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { addAlarmNotification } from '../../lib';
-import { acknowledge } from '../../lib/core/acknowledge';
-import { EncryptedLogGroup } from '../../lib/core/log-group';
-import { ServiceRole } from '../../lib/core/service-role';
-import { LambdaCanaryRelease, TrafficShift } from '../../lib/cicd/lambda-canary-release';
+import { acknowledge, addAlarmNotification, EncryptedLogGroup, LambdaCanaryRelease, ServiceRole, TrafficShift } from '../../lib';
 import { env, ExampleConfig } from '../config';
 
 const API_CODE = `
@@ -61,7 +57,7 @@ export function exampleFunction(scope: Construct, id: string, description: strin
     tracing: lambda.Tracing.ACTIVE,
   });
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] }));
-  acknowledge(role.grantsPolicy.node.defaultChild!, 'AwsSolutions-IAM5[Resource::*]',
+  role.acknowledgeOnGrants('AwsSolutions-IAM5[Resource::*]',
     'X-Ray PutTraceSegments and PutTelemetryRecords have no resource-level permissions, so their statement must name every resource.');
   const resource = fn.node.defaultChild!;
   acknowledge(resource, 'NIST.800.53.R5-LambdaInsideVPC',
@@ -100,7 +96,7 @@ export class LambdaCanaryReleaseStack extends Stack {
       preTrafficHook: hook,
     });
     this.release.addAlarm(failedOrders);
-    addAlarmNotification(failedOrders, this.release.alarmTopic);
+    addAlarmNotification(failedOrders, this.release.notificationTopic);
   }
 }
 

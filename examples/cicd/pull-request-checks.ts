@@ -5,7 +5,7 @@
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import { Construct } from 'constructs';
-import { PullRequestChecks } from '../../lib/cicd/pull-request-checks';
+import { PullRequestChecks } from '../../lib';
 import { env, ExampleConfig } from '../config';
 
 /** A new repository whose pull requests into `main` need passing unit tests. */

@@ -21,7 +21,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeWildcardResource } from '../core/acknowledge';
+import { acknowledge } from '../core/acknowledge';
 import { isSandbox } from '../core/sandbox';
 import { ServiceRole } from '../core/service-role';
 import { PropsCheck } from '../core/validation';
@@ -177,6 +177,15 @@ export class BeanstalkDeploymentPolicy {
 }
 
 /**
+ * An Elastic Beanstalk application that environments can join: a {@link BeanstalkEnvironment}
+ * (its application), or an application made elsewhere, given by name (`{ applicationName: 'orders' }`).
+ */
+export interface IBeanstalkApplication {
+  /** The application's name. */
+  readonly applicationName: string;
+}
+
+/**
  * Props for {@link BeanstalkEnvironment}.
  */
 export interface BeanstalkEnvironmentProps {
@@ -194,11 +203,12 @@ export interface BeanstalkEnvironmentProps {
    */
   readonly applicationName?: string;
   /**
-   * Another environment whose application this one joins, instead of creating an application:
-   * the two environments of a blue/green pair must belong to one application to swap CNAMEs.
+   * The application this environment joins, instead of creating one: another
+   * {@link BeanstalkEnvironment} (the two environments of a blue/green pair must belong to one
+   * application to swap CNAMEs), or an application made elsewhere, by name.
    * @default - a new application
    */
-  readonly applicationOf?: BeanstalkEnvironment;
+  readonly applicationOf?: IBeanstalkApplication;
   /**
    * The environment name (also the prefix of its log groups). At most 40 characters.
    * @default - generated from the construct path
@@ -261,11 +271,6 @@ export interface BeanstalkEnvironmentProps {
    * @default 'Sun:02:00'
    */
   readonly maintenanceWindowStart?: string;
-  /**
-   * Sandbox mode: streamed log groups are deleted with the environment.
-   * @default - the `sandbox` context value
-   */
-  readonly sandbox?: boolean;
 }
 
 /**
@@ -280,9 +285,11 @@ export interface BeanstalkEnvironmentProps {
  * });
  * ```
  */
-export class BeanstalkEnvironment extends Construct {
-  /** The application. */
-  public readonly application: elasticbeanstalk.CfnApplication;
+export class BeanstalkEnvironment extends Construct implements IBeanstalkApplication {
+  /** The application, when this construct created it (not when it joined one with `applicationOf`). */
+  public readonly application?: elasticbeanstalk.CfnApplication;
+  /** The name of the environment's application, created or joined. */
+  public readonly applicationName: string;
   /** The environment. */
   public readonly environment: elasticbeanstalk.CfnEnvironment;
   /** The environment name. */
@@ -324,13 +331,18 @@ export class BeanstalkEnvironment extends Construct {
     check.throwIfAny();
 
     const stack = Stack.of(this);
-    const sandbox = isSandbox(this, props.sandbox);
+    const sandbox = isSandbox(this);
     const retention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
 
-    this.application = props.applicationOf?.application ?? new elasticbeanstalk.CfnApplication(this, 'Application', {
-      applicationName: props.applicationName ?? Names.uniqueResourceName(this, { maxLength: 100, separator: '-' }),
-      description: `Application of ${this.node.path}`,
-    });
+    if (props.applicationOf) {
+      this.applicationName = props.applicationOf.applicationName;
+    } else {
+      this.application = new elasticbeanstalk.CfnApplication(this, 'Application', {
+        applicationName: props.applicationName ?? Names.uniqueResourceName(this, { maxLength: 100, separator: '-' }),
+        description: `Application of ${this.node.path}`,
+      });
+      this.applicationName = this.application.ref;
+    }
 
     // The instances: the permissions of the AWS managed AWSElasticBeanstalkWebTier policy, limited
     // to this environment's bucket, log groups and health reporting.
@@ -340,29 +352,28 @@ export class BeanstalkEnvironment extends Construct {
     });
     const ebBucket = `arn:${stack.partition}:s3:::elasticbeanstalk-${stack.region}-${stack.account}`;
     const logGroups = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/elasticbeanstalk/${this.environmentName}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    this.instanceRole.grantsPolicy.addStatements(
+    for (const statement of [
       new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [`${ebBucket}/*`] }),
       new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [ebBucket] }),
       new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], resources: [logGroups] }),
       new iam.PolicyStatement({
         actions: ['elasticbeanstalk:PutInstanceStatistics'],
         resources: [
-          stack.formatArn({ service: 'elasticbeanstalk', resource: 'application', resourceName: this.application.ref }),
-          stack.formatArn({ service: 'elasticbeanstalk', resource: 'environment', resourceName: `${this.application.ref}/${this.environmentName}` }),
+          stack.formatArn({ service: 'elasticbeanstalk', resource: 'application', resourceName: this.applicationName }),
+          stack.formatArn({ service: 'elasticbeanstalk', resource: 'environment', resourceName: `${this.applicationName}/${this.environmentName}` }),
         ],
       }),
       new iam.PolicyStatement({
         actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries'],
         resources: ['*'],
       }),
-    );
+    ]) this.instanceRole.addToPrincipalPolicy(statement);
     props.databaseSecret?.grantRead(this.instanceRole);
-    const instancePolicy = this.instanceRole.grantsPolicy.node.defaultChild!;
-    acknowledgeWildcardResource(instancePolicy, `${ebBucket}/*`,
+    this.instanceRole.acknowledgeWildcardResource(`${ebBucket}/*`,
       'Instances download application versions from and upload rotated logs to the Elastic Beanstalk bucket of this account and region, whose object keys Elastic Beanstalk generates.');
-    acknowledgeWildcardResource(instancePolicy, logGroups,
+    this.instanceRole.acknowledgeWildcardResource(logGroups,
       'Elastic Beanstalk creates one log group per streamed log file under this environment\'s prefix, named by the platform, so the instances may write to that prefix only.');
-    acknowledge(instancePolicy, 'AwsSolutions-IAM5[Resource::*]',
+    this.instanceRole.acknowledgeOnGrants('AwsSolutions-IAM5[Resource::*]',
       'The X-Ray daemon\'s PutTraceSegments, PutTelemetryRecords and sampling actions have no resource-level permissions, so their statement must name every resource.');
     this.instanceProfile = new iam.CfnInstanceProfile(this, 'InstanceProfile', { roles: [this.instanceRole.roleName] });
 
@@ -430,13 +441,15 @@ export class BeanstalkEnvironment extends Construct {
     if (props.databaseSecret) set('aws:elasticbeanstalk:application:environment', 'DB_SECRET_ARN', props.databaseSecret.secretArn);
 
     this.environment = new elasticbeanstalk.CfnEnvironment(this, 'Environment', {
-      applicationName: this.application.ref,
+      applicationName: this.applicationName,
       environmentName: this.environmentName,
       solutionStackName: props.solutionStackName ?? DEFAULT_SOLUTION_STACK,
       tier: { name: 'WebServer', type: 'Standard' },
       optionSettings: settings,
     });
-    this.environment.node.addDependency(this.instanceRole.grantsPolicy, this.serviceRole);
+    // The instances start at once and need their permissions (and health reporting the service
+    // role's) from the first minute: every grants policy of the instance role, later ones included.
+    this.environment.node.addDependency(this.instanceRole.grantsDependable, this.serviceRole);
     this.endpointUrl = this.environment.attrEndpointUrl;
   }
 }

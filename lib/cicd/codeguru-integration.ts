@@ -19,7 +19,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { NotificationTopic } from '../core/notification-topic';
-import { isSandbox } from '../core/sandbox';
 
 /**
  * Props for {@link CodeGuruIntegration}.
@@ -54,12 +53,6 @@ export interface CodeGuruIntegrationProps {
    * @default - no CodeGuru Reviewer association
    */
   readonly reviewerRepository?: codecommit.IRepository;
-
-  /**
-   * Sandbox mode: the topic's key is scheduled for deletion by `cdk destroy`.
-   * @default - the `sandbox` context value, else false
-   */
-  readonly sandbox?: boolean;
 }
 
 /**
@@ -82,7 +75,6 @@ export class CodeGuruIntegration extends Construct {
 
   constructor(scope: Construct, id: string, props: CodeGuruIntegrationProps) {
     super(scope, id);
-    const sandbox = isSandbox(this, props.sandbox);
     const stack = Stack.of(this);
 
     this.profilingGroup = new profiler.ProfilingGroup(this, 'ProfilingGroup', {
@@ -103,7 +95,6 @@ export class CodeGuruIntegration extends Construct {
       const topic = new NotificationTopic(this, 'AnomalyNotifications', {
         displayName: `CodeGuru Profiler anomalies of ${this.node.path}`,
         publishingServices: [],
-        sandbox,
       });
       // CodeGuru Profiler publishes as its service-linked role, which may not exist yet when the
       // key is created: naming it as the principal would fail, so the statement matches it by ARN.

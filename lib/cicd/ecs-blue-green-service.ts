@@ -22,13 +22,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { addAlarmNotification } from '../core/alarm-notification';
-import { acknowledge, acknowledgeWildcardResource } from '../core/acknowledge';
 import { EncryptedLogGroup } from '../core/log-group';
 import { NotificationTopic } from '../core/notification-topic';
-import { isSandbox } from '../core/sandbox';
 import { ServiceRole } from '../core/service-role';
 import { PropsCheck } from '../core/validation';
-import { CodeDeployRole, TrafficShift } from './lambda-canary-release';
+import { CodeDeployRole } from './code-deploy-role';
+import { TrafficShift } from './traffic-shift';
 
 /** The predefined CodeDeploy ECS configurations, by {@link TrafficShift} key. */
 const ECS_PREDEFINED: Record<string, codedeploy.IEcsDeploymentConfig> = {
@@ -127,10 +126,11 @@ export interface EcsBlueGreenServiceProps {
    */
   readonly alarms?: cloudwatch.IAlarm[];
   /**
-   * Where the alarms notify a person (the deployment rolls back on its own either way).
+   * Where the alarms notify a person (the deployment rolls back on its own either way). A topic
+   * passed in must let CloudWatch use its key.
    * @default - a new KMS-encrypted {@link NotificationTopic}
    */
-  readonly alarmTopic?: sns.ITopic;
+  readonly notificationTopic?: sns.ITopic;
   /**
    * How long container logs are kept.
    * @default logs.RetentionDays.ONE_YEAR
@@ -141,11 +141,6 @@ export interface EcsBlueGreenServiceProps {
    * @default - the cluster VPC's private subnets
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
-  /**
-   * Sandbox mode: logs and keys are deleted by `cdk destroy`.
-   * @default - the `sandbox` context value
-   */
-  readonly sandbox?: boolean;
 }
 
 /**
@@ -182,14 +177,14 @@ export class EcsBlueGreenService extends Construct {
   public readonly application: codedeploy.EcsApplication;
   /** The CodeDeploy deployment group. */
   public readonly deploymentGroup: codedeploy.EcsDeploymentGroup;
-  /** The role CodeDeploy assumes. */
-  public readonly deploymentRole: ServiceRole;
+  /** The role CodeDeploy assumes, limited to this service, its listeners and its alarms. */
+  public readonly deploymentRole: CodeDeployRole;
   /** The container log group. */
   public readonly logGroup: logs.ILogGroup;
   /** The alarms the construct creates: 5XX and unhealthy hosts of each target group. */
   public readonly alarms: cloudwatch.Alarm[];
-  /** The topic the alarms notify. */
-  public readonly alarmTopic: sns.ITopic;
+  /** Where the alarms notify a person. */
+  public readonly notificationTopic: sns.ITopic;
 
   constructor(scope: Construct, id: string, props: EcsBlueGreenServiceProps) {
     super(scope, id);
@@ -211,9 +206,8 @@ export class EcsBlueGreenService extends Construct {
     check.inRange('desiredCount', props.desiredCount, 1, 1000);
     check.throwIfAny();
 
-    const sandbox = isSandbox(this, props.sandbox);
     const vpc = props.cluster.vpc;
-    this.logGroup = new EncryptedLogGroup(this, 'Logs', { retention: props.logRetention, sandbox }).logGroup;
+    this.logGroup = new EncryptedLogGroup(this, 'Logs', { retention: props.logRetention }).logGroup;
     const executionRole = new ServiceRole(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: `Starts the tasks of ${this.node.path}`,
@@ -273,7 +267,7 @@ export class EcsBlueGreenService extends Construct {
     this.productionListener = listener('ProductionListener', props.productionListener, this.blueTargetGroup, ec2.Peer.anyIpv4());
     this.testListener = listener('TestListener', props.testListener, this.greenTargetGroup);
 
-    this.alarmTopic = props.alarmTopic ?? new NotificationTopic(this, 'Alarms', { displayName: `Release alarms of ${this.node.path}`, sandbox }).topic;
+    this.notificationTopic = props.notificationTopic ?? new NotificationTopic(this, 'Alarms', { displayName: `Release alarms of ${this.node.path}` }).topic;
     this.alarms = [];
     for (const [name, tg] of [['Blue', this.blueTargetGroup], ['Green', this.greenTargetGroup]] as const) {
       this.alarms.push(tg.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1), statistic: 'Sum' })
@@ -293,21 +287,15 @@ export class EcsBlueGreenService extends Construct {
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         }));
     }
-    for (const alarm of this.alarms) addAlarmNotification(alarm, this.alarmTopic);
+    for (const alarm of this.alarms) addAlarmNotification(alarm, this.notificationTopic);
 
     const stack = Stack.of(this);
-    this.deploymentRole = new CodeDeployRole(this, 'DeploymentRole', {
-      assumedBy: new iam.ServicePrincipal('codedeploy.amazonaws.com').withConditions({
-        StringEquals: { 'aws:SourceAccount': stack.account },
-      }),
-      description: `CodeDeploy releases of ${this.node.path}`,
-    });
+    this.deploymentRole = new CodeDeployRole(this, 'DeploymentRole', { description: `CodeDeploy releases of ${this.node.path}` });
     // What the AWS managed AWSCodeDeployRoleForECS allows account-wide, limited to this service.
     const taskSets = stack.formatArn({
       service: 'ecs', resource: 'task-set', resourceName: `${props.cluster.clusterName}/${this.service.serviceName}/*`,
     });
-    const policy = this.deploymentRole.grantsPolicy;
-    policy.addStatements(
+    for (const statement of [
       new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [this.service.serviceArn] }),
       new iam.PolicyStatement({
         actions: ['ecs:CreateTaskSet', 'ecs:DeleteTaskSet', 'ecs:UpdateServicePrimaryTaskSet'],
@@ -321,20 +309,20 @@ export class EcsBlueGreenService extends Construct {
         actions: ['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetGroups'],
         resources: ['*'],
       }),
-    );
+    ]) this.deploymentRole.addToPrincipalPolicy(statement);
     executionRole.grantPassRole(this.deploymentRole);
     this.taskDefinition.taskRole.grantPassRole(this.deploymentRole);
-    const policyResource = policy.node.defaultChild!;
-    acknowledgeWildcardResource(policyResource, taskSets,
+    this.deploymentRole.acknowledgeWildcardResource(taskSets,
       'CodeDeploy creates and deletes the task sets of this one service, whose ids are generated at deployment time, so the role names the service\'s task-set ARN prefix and nothing wider.');
-    acknowledge(policyResource, 'AwsSolutions-IAM5[Resource::*]',
+    this.deploymentRole.acknowledgeOnGrants('AwsSolutions-IAM5[Resource::*]',
       'Elastic Load Balancing DescribeListeners, DescribeRules and DescribeTargetGroups have no resource-level permissions, so their statement must name every resource; they only read.');
 
     this.application = new codedeploy.EcsApplication(this, 'Application');
     const deploymentConfig = ECS_PREDEFINED[shift._key()] ?? new codedeploy.EcsDeploymentConfig(this, 'DeploymentConfig', {
       trafficRouting: shift._trafficRouting(),
     });
-    this.deploymentGroup = new codedeploy.EcsDeploymentGroup(this, 'DeploymentGroup', {
+    let deploymentGroup!: codedeploy.EcsDeploymentGroup;
+    this.deploymentRole._createDeploymentGroup(() => deploymentGroup = new codedeploy.EcsDeploymentGroup(this, 'DeploymentGroup', {
       application: this.application,
       service: this.service,
       deploymentConfig,
@@ -347,7 +335,8 @@ export class EcsBlueGreenService extends Construct {
         terminationWaitTime: props.terminationWaitTime ?? Duration.minutes(30),
       },
       autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
-    });
+    }));
+    this.deploymentGroup = deploymentGroup;
     for (const alarm of [...this.alarms, ...(props.alarms ?? [])]) this.addAlarm(alarm);
   }
 

@@ -14,19 +14,15 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { createEncryptionKey } from '../core/encryption-key';
-import { EncryptedLogGroup } from '../core/log-group';
+import { SecureBuildProject } from '../core/build-project';
+import { addEventNotification } from '../core/event-notification';
 import { NotificationTopic } from '../core/notification-topic';
-import { isSandbox } from '../core/sandbox';
 import { ServiceRole } from '../core/service-role';
 import { PropsCheck } from '../core/validation';
-import { acknowledgeProjectGrants } from './cicd-acknowledgements';
 
 /**
  * Props for {@link GitHubWebhookBuild}.
@@ -63,7 +59,7 @@ export interface GitHubWebhookBuildProps {
 
   /**
    * The buildspec.
-   * @default - `buildspec.yml` in the repository
+   * @default - `buildspec.yml` at the root of the repository
    */
   readonly buildSpec?: codebuild.BuildSpec;
 
@@ -75,7 +71,7 @@ export interface GitHubWebhookBuildProps {
 
   /**
    * How long one build may take.
-   * @default Duration.minutes(60)
+   * @default Duration.minutes(30)
    */
   readonly buildTimeout?: Duration;
 
@@ -102,12 +98,6 @@ export interface GitHubWebhookBuildProps {
    * @default - generated
    */
   readonly dashboardName?: string;
-
-  /**
-   * Sandbox mode: keys and logs are deleted by `cdk destroy`.
-   * @default - the `sandbox` context value, else false
-   */
-  readonly sandbox?: boolean;
 }
 
 /**
@@ -161,15 +151,8 @@ export class GitHubWebhookBuild extends Construct {
       'the webhook has no filter group, so it would build every push and pull request event: give pushBranches, pullRequestBaseBranches or filterGroups');
     check.throwIfAny();
 
-    const sandbox = isSandbox(this, props.sandbox);
-    const encryptionKey = props.encryptionKey ?? createEncryptionKey(this, 'Key', { description: `Encrypts build artifacts of ${this.node.path}`, sandbox });
-    this.role = new ServiceRole(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com'),
-      description: `Builds of github.com/${props.owner}/${props.repo} (${this.node.path})`,
-    });
-    this.logGroup = new EncryptedLogGroup(this, 'Logs', { retention: props.logRetention, sandbox }).logGroup;
-    this.project = new codebuild.Project(this, 'Project', {
-      description: `Webhook builds of github.com/${props.owner}/${props.repo}`,
+    const build = new SecureBuildProject(this, 'Project', {
+      description: `Webhook builds of github.com/${props.owner}/${props.repo} (${this.node.path})`,
       source: codebuild.Source.gitHub({
         owner: props.owner,
         repo: props.repo,
@@ -178,32 +161,24 @@ export class GitHubWebhookBuild extends Construct {
         reportBuildStatus: true,
       }),
       badge: true,
-      buildSpec: props.buildSpec,
-      environment: {
-        buildImage: props.buildImage ?? codebuild.LinuxBuildImage.STANDARD_7_0,
-        computeType: codebuild.ComputeType.SMALL,
-        privileged: false,
-      },
-      encryptionKey,
-      role: this.role,
-      timeout: props.buildTimeout ?? Duration.minutes(60),
-      logging: { cloudWatch: { logGroup: this.logGroup } },
+      buildSpec: props.buildSpec ?? codebuild.BuildSpec.fromSourceFilename('buildspec.yml'),
+      buildImage: props.buildImage,
+      timeout: props.buildTimeout,
+      encryptionKey: props.encryptionKey,
+      logRetention: props.logRetention,
     });
-    acknowledgeProjectGrants(this.project, this.role, true);
+    this.project = build.project;
+    this.role = build.role;
+    this.logGroup = build.logGroup;
 
     this.notificationTopic = props.notificationTopic ?? new NotificationTopic(this, 'Notifications', {
       displayName: `Build state of ${this.node.path}`,
       publishingServices: ['events.amazonaws.com'],
-      sandbox,
     }).topic;
-    this.buildStateRule = this.project.onStateChange('BuildStateChange', {
-      description: `Build state changes of ${this.node.path}`,
-      target: new targets.SnsTopic(this.notificationTopic, {
-        message: events.RuleTargetInput.fromText(
-          `Build ${events.EventField.fromPath('$.detail.build-id')} of ${events.EventField.fromPath('$.detail.project-name')} `
-          + `is ${events.EventField.fromPath('$.detail.build-status')}.`),
-      }),
-    });
+    this.buildStateRule = this.project.onStateChange('BuildStateChange', { description: `Build state changes of ${this.node.path}` });
+    addEventNotification(this.buildStateRule, this.notificationTopic,
+      `Build ${events.EventField.fromPath('$.detail.build-id')} of ${events.EventField.fromPath('$.detail.project-name')} `
+      + `is ${events.EventField.fromPath('$.detail.build-status')}.`);
 
     const period = Duration.minutes(5);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {

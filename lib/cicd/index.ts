@@ -8,3 +8,5 @@ export * from './appspec';
 export * from './server-deployment';
 export * from './release-replication-bucket';
 export * from './release-pipeline';
+export * from './traffic-shift';
+export * from './code-deploy-role';

@@ -9,7 +9,7 @@
  * pre- and post-traffic hook functions test the new version before and after it takes traffic.
  * The CodeDeploy role is limited to this alias, its alarms and its hooks.
  */
-import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Names, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -17,116 +17,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { addAlarmNotification } from '../core/alarm-notification';
-import { acknowledgeWildcardResource } from '../core/acknowledge';
 import { NotificationTopic } from '../core/notification-topic';
-import { isSandbox } from '../core/sandbox';
-import { ServiceRole } from '../core/service-role';
 import { PropsCheck } from '../core/validation';
-
-/** How a {@link TrafficShift} moves traffic. */
-export enum TrafficShiftType {
-  /** Every request goes to the new version at once. */
-  ALL_AT_ONCE = 'ALL_AT_ONCE',
-  /** One step of `percentage`, then, after `interval`, the rest. */
-  CANARY = 'CANARY',
-  /** Equal steps of `percentage`, one every `interval`. */
-  LINEAR = 'LINEAR',
-}
-
-/**
- * How CodeDeploy moves traffic from the old version to the new one, for Lambda ({@link
- * LambdaCanaryRelease}) and ECS ({@link EcsBlueGreenService}) deployments. The predefined
- * CodeDeploy configurations are used where one matches (for example
- * `LambdaCanary10Percent10Minutes`); any other shift becomes a custom deployment configuration.
- */
-export class TrafficShift {
-  /** Every request moves to the new version at once (`LambdaAllAtOnce` / `ECSAllAtOnce`). */
-  public static allAtOnce(): TrafficShift {
-    return new TrafficShift(TrafficShiftType.ALL_AT_ONCE);
-  }
-
-  /** 10 % of requests for 10 minutes, then all (`LambdaCanary10Percent10Minutes`). */
-  public static canary10Percent10Minutes(): TrafficShift {
-    return new TrafficShift(TrafficShiftType.CANARY, 10, Duration.minutes(10));
-  }
-
-  /** 10 % more of the requests every 10 minutes (`LambdaLinear10PercentEvery10Minutes`). */
-  public static linear10PercentEvery10Minutes(): TrafficShift {
-    return new TrafficShift(TrafficShiftType.LINEAR, 10, Duration.minutes(10));
-  }
-
-  /**
-   * A canary: `percentage` % of requests go to the new version for `interval`, then all of them.
-   * @param percentage whole percent, 1-99
-   * @param interval whole minutes, at least 1
-   */
-  public static canary(percentage: number, interval: Duration): TrafficShift {
-    return new TrafficShift(TrafficShiftType.CANARY, percentage, interval);
-  }
-
-  /**
-   * Linear: `percentage` % more of the requests every `interval` until all go to the new version.
-   * @param percentage whole percent, 1-99
-   * @param interval whole minutes, at least 1
-   */
-  public static linear(percentage: number, interval: Duration): TrafficShift {
-    return new TrafficShift(TrafficShiftType.LINEAR, percentage, interval);
-  }
-
-  /**
-   * @param type how traffic moves
-   * @param percentage the share of each step, for canary and linear shifts
-   * @param interval the time between steps, for canary and linear shifts
-   */
-  private constructor(
-    public readonly type: TrafficShiftType,
-    public readonly percentage?: number,
-    public readonly interval?: Duration,
-  ) {}
-
-  /** The whole minutes between steps, for canary and linear shifts. */
-  public get intervalMinutes(): number | undefined {
-    return this.interval?.toMinutes({ integral: false });
-  }
-
-  /**
-   * The problems with this shift, one sentence each (empty when it is valid).
-   * @internal
-   */
-  public _problems(): string[] {
-    if (this.type === TrafficShiftType.ALL_AT_ONCE) return [];
-    const problems: string[] = [];
-    const p = this.percentage!;
-    if (!Number.isInteger(p) || p < 1 || p > 99) {
-      problems.push(`traffic percentage must be a whole number between 1 and 99, got ${p}`);
-    }
-    const minutes = this.intervalMinutes!;
-    if (!Number.isInteger(minutes) || minutes < 1) {
-      problems.push(`traffic shift interval must be a whole number of minutes, at least 1, got ${minutes} minutes`);
-    }
-    return problems;
-  }
-
-  /**
-   * The CodeDeploy traffic routing of a custom configuration.
-   * @internal
-   */
-  public _trafficRouting(): codedeploy.TrafficRouting {
-    if (this.type === TrafficShiftType.ALL_AT_ONCE) return codedeploy.TrafficRouting.allAtOnce();
-    const props = { percentage: this.percentage!, interval: this.interval! };
-    return this.type === TrafficShiftType.CANARY
-      ? codedeploy.TrafficRouting.timeBasedCanary(props)
-      : codedeploy.TrafficRouting.timeBasedLinear(props);
-  }
-
-  /**
-   * The key of this shift, for example `CANARY-10-10`.
-   * @internal
-   */
-  public _key(): string {
-    return this.type === TrafficShiftType.ALL_AT_ONCE ? this.type : `${this.type}-${this.percentage}-${this.intervalMinutes}`;
-  }
-}
+import { CodeDeployRole } from './code-deploy-role';
+import { TrafficShift } from './traffic-shift';
 
 /** Lambda's timeout for a function that sets none, in seconds. */
 const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
@@ -214,16 +108,11 @@ export interface LambdaCanaryReleaseProps {
   readonly postTrafficHook?: lambda.IFunction;
 
   /**
-   * Where the alarms notify a person (the deployment rolls back on its own either way).
+   * Where the alarms notify a person (the deployment rolls back on its own either way). A topic
+   * passed in must let CloudWatch use its key.
    * @default - a new KMS-encrypted {@link NotificationTopic}
    */
-  readonly alarmTopic?: sns.ITopic;
-
-  /**
-   * Sandbox mode: the topic's key is scheduled for deletion by `cdk destroy`.
-   * @default - the `sandbox` context value
-   */
-  readonly sandbox?: boolean;
+  readonly notificationTopic?: sns.ITopic;
 }
 
 /**
@@ -248,15 +137,15 @@ export class LambdaCanaryRelease extends Construct {
   /** The deployment configuration (predefined or custom). */
   public readonly deploymentConfig: codedeploy.ILambdaDeploymentConfig;
   /** The role CodeDeploy assumes, limited to this alias, its alarms and hooks. */
-  public readonly deploymentRole: ServiceRole;
+  public readonly deploymentRole: CodeDeployRole;
   /** The alarm on errors of the alias. */
   public readonly errorsAlarm: cloudwatch.Alarm;
   /** The alarm on throttles of the alias. */
   public readonly throttlesAlarm: cloudwatch.Alarm;
   /** The alarm on the 99th percentile duration of the alias. */
   public readonly durationAlarm: cloudwatch.Alarm;
-  /** The topic the alarms notify. */
-  public readonly alarmTopic: sns.ITopic;
+  /** Where the alarms notify a person. */
+  public readonly notificationTopic: sns.ITopic;
 
   constructor(scope: Construct, id: string, props: LambdaCanaryReleaseProps) {
     super(scope, id);
@@ -274,7 +163,6 @@ export class LambdaCanaryRelease extends Construct {
     }
     check.throwIfAny();
 
-    const sandbox = isSandbox(this, props.sandbox);
     // A version is immutable: CloudFormation only publishes a new one when the Version resource
     // is replaced, so its logical id must change with the code. `currentVersion` hashes the
     // function's configuration; for an imported function the code hash names the version.
@@ -289,7 +177,7 @@ export class LambdaCanaryRelease extends Construct {
       version: this.version,
     });
 
-    this.alarmTopic = props.alarmTopic ?? new NotificationTopic(this, 'Alarms', { displayName: `Release alarms of ${this.node.path}`, sandbox }).topic;
+    this.notificationTopic = props.notificationTopic ?? new NotificationTopic(this, 'Alarms', { displayName: `Release alarms of ${this.node.path}` }).topic;
     // A lambda.Function without a timeout runs with Lambda's default of 3 seconds: 80 % of that,
     // since a p99 duration can never exceed the timeout and an alarm at the timeout never fires.
     const ownTimeout = ownFunction ? (ownFunction.timeout ?? Duration.seconds(LAMBDA_DEFAULT_TIMEOUT_SECONDS)) : undefined;
@@ -317,16 +205,10 @@ export class LambdaCanaryRelease extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     for (const alarm of [this.errorsAlarm, this.throttlesAlarm, this.durationAlarm]) {
-      addAlarmNotification(alarm, this.alarmTopic);
+      addAlarmNotification(alarm, this.notificationTopic);
     }
 
-    const stack = Stack.of(this);
-    this.deploymentRole = new CodeDeployRole(this, 'DeploymentRole', {
-      assumedBy: new iam.ServicePrincipal('codedeploy.amazonaws.com').withConditions({
-        StringEquals: { 'aws:SourceAccount': stack.account },
-      }),
-      description: `CodeDeploy releases of ${this.node.path}`,
-    });
+    this.deploymentRole = new CodeDeployRole(this, 'DeploymentRole', { description: `CodeDeploy releases of ${this.node.path}` });
     // What the AWS managed AWSCodeDeployRoleForLambdaLimited allows on every function of the
     // account, limited to this function and its alias.
     this.deploymentRole.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -340,13 +222,17 @@ export class LambdaCanaryRelease extends Construct {
       deploymentConfigName: `${Names.uniqueResourceName(this, { maxLength: 80 })}-${shift._key()}`,
       trafficRouting: shift._trafficRouting(),
     });
-    this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'DeploymentGroup', {
-      application: this.application,
-      alias: this.alias,
-      deploymentConfig: this.deploymentConfig,
-      role: this.deploymentRole,
-      autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+    let deploymentGroup!: codedeploy.LambdaDeploymentGroup;
+    this.deploymentRole._createDeploymentGroup(() => {
+      deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'DeploymentGroup', {
+        application: this.application,
+        alias: this.alias,
+        deploymentConfig: this.deploymentConfig,
+        role: this.deploymentRole,
+        autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+      });
     });
+    this.deploymentGroup = deploymentGroup;
 
     for (const alarm of [this.errorsAlarm, this.throttlesAlarm, this.durationAlarm, ...(props.alarms ?? [])]) {
       this.addAlarm(alarm);
@@ -358,7 +244,7 @@ export class LambdaCanaryRelease extends Construct {
   private addHook(hook: lambda.IFunction, pre: boolean): void {
     if (pre) this.deploymentGroup.addPreHook(hook);
     else this.deploymentGroup.addPostHook(hook);
-    acknowledgeWildcardResource(this.deploymentRole.grantsPolicy.node.defaultChild!, `${hook.functionArn}:*`,
+    this.deploymentRole.acknowledgeWildcardResource(`${hook.functionArn}:*`,
       'CodeDeploy invokes the hook function by the name in the deployment, qualified or not, so the role may invoke that one function and its versions and aliases and nothing else.');
   }
 
@@ -372,19 +258,5 @@ export class LambdaCanaryRelease extends Construct {
       actions: ['cloudwatch:DescribeAlarms'],
       resources: [alarm.alarmArn],
     }));
-  }
-}
-
-/**
- * The CodeDeploy role of a release: a {@link ServiceRole} that does not take the AWS managed
- * `AWSCodeDeployRole*` policies aws-cdk-lib attaches to deployment group roles, because those
- * allow the same actions on every function, service and load balancer of the account. The
- * construct grants the same actions on its own resources instead.
- */
-export class CodeDeployRole extends ServiceRole {
-  /** Attaches `policy`, unless it is one of the AWS managed CodeDeploy service role policies. */
-  public addManagedPolicy(policy: iam.IManagedPolicy): void {
-    if (/:iam::aws:policy\/(service-role\/)?AWSCodeDeployRole/.test(policy.managedPolicyArn)) return;
-    super.addManagedPolicy(policy);
   }
 }

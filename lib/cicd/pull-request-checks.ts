@@ -22,17 +22,13 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { acknowledge } from '../core/acknowledge';
-import { createEncryptionKey } from '../core/encryption-key';
-import { HandlerFunction } from '../core/handler-function';
-import { EncryptedLogGroup } from '../core/log-group';
+import { SecureBuildProject } from '../core/build-project';
+import { addEventNotification } from '../core/event-notification';
 import { NotificationTopic } from '../core/notification-topic';
-import { isSandbox } from '../core/sandbox';
 import { ServiceRole } from '../core/service-role';
+import { SharedProvider } from '../core/shared-provider';
 import { checkReservedConcurrency } from '../core/reserved-concurrency';
 import { PropsCheck } from '../core/validation';
-import { acknowledgeProjectGrants } from './cicd-acknowledgements';
-import { createCustomResourceProvider } from '../core/custom-resource-provider';
 
 /**
  * Props for {@link PullRequestChecks}.
@@ -127,17 +123,12 @@ export interface PullRequestChecksProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * Sandbox mode: keys and logs are deleted by `cdk destroy`.
-   * @default - the `sandbox` context value, else false
-   */
-  readonly sandbox?: boolean;
-
-  /**
    * Concurrency reserved for each of the two Lambda functions of the custom resource that
    * manages the approval rule template (its handler and the provider framework), a positive
    * whole number. Opt-in, because Lambda refuses a reservation that leaves fewer than 100 of the
    * account's concurrent executions unreserved, so it fails the deployment in accounts with a low
-   * concurrency quota, such as new accounts.
+   * concurrency quota, such as new accounts. The provider is shared by every PullRequestChecks of
+   * the stack, so they must all ask for the same value.
    * @default - none; the functions run within the account's unreserved concurrency
    */
   readonly reservedConcurrentExecutions?: number;
@@ -250,7 +241,6 @@ export class PullRequestChecks extends Construct {
     checkReservedConcurrency(check, props.reservedConcurrentExecutions);
     check.throwIfAny();
 
-    const sandbox = isSandbox(this, props.sandbox);
     const stack = Stack.of(this);
 
     // The repository: a new one carries its push triggers; for an existing one, CloudFormation
@@ -258,7 +248,6 @@ export class PullRequestChecks extends Construct {
     this.notificationTopic = props.notificationTopic ?? new NotificationTopic(this, 'Notifications', {
       displayName: `Repository events of ${this.node.path}`,
       publishingServices: ['events.amazonaws.com', 'codecommit.amazonaws.com'],
-      sandbox,
     }).topic;
     if (props.repositoryName !== undefined) {
       const repository = new codecommit.Repository(this, 'Repository', {
@@ -279,20 +268,16 @@ export class PullRequestChecks extends Construct {
       this.repository = repository;
     } else {
       this.repository = props.repository!;
-      this.repository.onStateChange('PushEvents', {
+      const pushEvents = this.repository.onStateChange('PushEvents', {
         description: `Push events of ${this.repository.repositoryName} (${this.node.path})`,
         eventPattern: { detail: { event: ['referenceCreated', 'referenceUpdated', 'referenceDeleted'] } },
-        target: new targets.SnsTopic(this.notificationTopic),
       });
+      const detail = (name: string) => events.EventField.fromPath(`$.detail.${name}`);
+      addEventNotification(pushEvents, this.notificationTopic,
+        `${detail('event')} of ${detail('referenceFullName')} in ${detail('repositoryName')} (commit ${detail('commitId')}).`);
     }
 
     // The test run.
-    const encryptionKey = props.encryptionKey ?? createEncryptionKey(this, 'Key', { description: `Encrypts test artifacts of ${this.node.path}`, sandbox });
-    this.buildRole = new ServiceRole(this, 'BuildRole', {
-      assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com'),
-      description: `Unit test runs of ${this.node.path}, which approve pull requests`,
-    });
-    this.logGroup = new EncryptedLogGroup(this, 'BuildLogs', { retention: props.logRetention, sandbox }).logGroup;
     const testSpec = props.buildSpec ?? codebuild.BuildSpec.fromObject({
       version: '0.2',
       phases: {
@@ -300,24 +285,21 @@ export class PullRequestChecks extends Construct {
         build: { commands: props.testCommands },
       },
     });
-    this.project = new codebuild.Project(this, 'UnitTests', {
-      description: `Unit tests of pull requests into ${targetBranches.join(', ')} of ${this.repository.repositoryName}`,
+    const build = new SecureBuildProject(this, 'UnitTests', {
+      description: `Unit tests of pull requests into ${targetBranches.join(', ')} of ${this.repository.repositoryName}, which approve them (${this.node.path})`,
       source: codebuild.Source.codeCommit({ repository: this.repository }),
       buildSpec: codebuild.mergeBuildSpecs(testSpec, reportBackSpec()),
-      environment: {
-        buildImage: props.buildImage ?? codebuild.LinuxBuildImage.STANDARD_7_0,
-        computeType: codebuild.ComputeType.SMALL,
-        privileged: false,
-      },
+      buildImage: props.buildImage,
       environmentVariables: { REPOSITORY_NAME: { value: this.repository.repositoryName } },
-      encryptionKey,
-      role: this.buildRole,
-      timeout: props.buildTimeout ?? Duration.minutes(30),
-      logging: { cloudWatch: { logGroup: this.logGroup } },
+      encryptionKey: props.encryptionKey,
+      timeout: props.buildTimeout,
+      logRetention: props.logRetention,
     });
+    this.project = build.project;
+    this.buildRole = build.role;
+    this.logGroup = build.logGroup;
     // Exactly the two actions that report back, on this repository only.
     this.repository.grant(this.buildRole, ...REPORT_ACTIONS);
-    acknowledgeProjectGrants(this.project, this.buildRole, true);
 
     // Pull request created or source branch updated -> a build of the pull request's commit.
     const field = (name: string) => events.EventField.fromPath(`$.detail.${name}`);
@@ -360,32 +342,26 @@ export class PullRequestChecks extends Construct {
         ApprovalPoolMembers: [`arn:${stack.partition}:sts::${stack.account}:assumed-role/${this.buildRole.roleName}/*`],
       }],
     });
-    const handler = new HandlerFunction(this, 'ApprovalRuleTemplateHandler', {
+    const provider = SharedProvider.of(this, {
+      resourceType: 'CodeCommitApprovalRuleTemplate',
       handlerDir: path.join(__dirname, 'handlers', 'approval-rule-template'),
-      description: `Manages the CodeCommit approval rule template of ${this.node.path}`,
+      description: 'Manages the CodeCommit approval rule templates of the PullRequestChecks in this stack',
       timeout: Duration.minutes(2),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      sandbox,
     });
-    handler.role.addToPrincipalPolicy(new iam.PolicyStatement({
+    provider.grant([new iam.PolicyStatement({
       actions: cc(['CreateApprovalRuleTemplate', 'UpdateApprovalRuleTemplateContent', 'UpdateApprovalRuleTemplateDescription', 'DeleteApprovalRuleTemplate']),
       resources: ['*'],
-    }));
-    this.repository.grant(handler.role, 'codecommit:AssociateApprovalRuleTemplateWithRepository', 'codecommit:DisassociateApprovalRuleTemplateFromRepository');
-    acknowledge(handler.role.grantsPolicy.node.defaultChild!, 'AwsSolutions-IAM5[Resource::*]',
-      'CodeCommit approval rule template actions (Create, UpdateContent, UpdateDescription, Delete ApprovalRuleTemplate) have no resource-level permissions, so they must name every resource; associations are limited to this repository.');
-
-    const provider = createCustomResourceProvider(this, 'ApprovalRuleTemplateProvider', handler, sandbox, props.reservedConcurrentExecutions);
-    this.approvalRuleTemplate = new CustomResource(this, 'ApprovalRuleTemplate', {
-      serviceToken: provider.serviceToken,
-      resourceType: 'Custom::CodeCommitApprovalRuleTemplate',
-      properties: {
-        TemplateName: this.approvalRuleTemplateName,
-        TemplateDescription: `Pull requests need a passing unit test run of ${this.project.projectName}`,
-        TemplateContent: content,
-        RepositoryNames: [this.repository.repositoryName],
-      },
+    })], 'CodeCommit approval rule template actions (Create, UpdateContent, UpdateDescription, Delete ApprovalRuleTemplate) have no resource-level permissions, so they must name every resource; associations are limited to the repositories of the PullRequestChecks in this stack.');
+    this.repository.grant(provider.handler.role, 'codecommit:AssociateApprovalRuleTemplateWithRepository', 'codecommit:DisassociateApprovalRuleTemplateFromRepository');
+    this.approvalRuleTemplate = provider.resource(this, 'ApprovalRuleTemplate', {
+      TemplateName: this.approvalRuleTemplateName,
+      TemplateDescription: `Pull requests need a passing unit test run of ${this.project.projectName}`,
+      TemplateContent: content,
+      RepositoryNames: [this.repository.repositoryName],
     });
+    // The handler needs its permissions, this repository's association included, when it runs.
+    this.approvalRuleTemplate.node.addDependency(provider.handler.role.grantsDependable);
 
     // Repository-scoped access policies.
     const repositoryArn = this.repository.repositoryArn;

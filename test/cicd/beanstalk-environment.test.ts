@@ -2,6 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { BeanstalkDeploymentPolicy, BeanstalkEnvironment, BeanstalkEnvironmentType } from '../../lib';
 import { addBeanstalkEnvironmentExamples, BeanstalkEnvironmentExamples } from '../../examples/cicd/beanstalk-environment';
 import { deployTimeAzs, exampleVpc } from '../../examples/cicd/ecs-blue-green-service';
@@ -231,5 +232,32 @@ describe('CICD-7 sandbox mode', () => {
     ]));
     const resources = t.toJSON().Resources as Record<string, { DeletionPolicy?: string }>;
     expect(Object.entries(resources).filter(([, r]) => r.DeletionPolicy === 'Retain').map(([id]) => id)).toEqual([]);
+  });
+});
+
+describe('CICD-7 joining an application', () => {
+  test('an environment joins an application made elsewhere by name, without creating one', () => {
+    const { app, stack, vpc } = vpcStack();
+    const env = new BeanstalkEnvironment(stack, 'Env', { vpc, applicationOf: { applicationName: 'orders' } });
+    synthWithChecks(app);
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::ElasticBeanstalk::Application', 0);
+    t.hasResourceProperties('AWS::ElasticBeanstalk::Environment', { ApplicationName: 'orders' });
+    expect(env.applicationName).toBe('orders');
+    expect(env.application).toBeUndefined();
+  });
+
+  test('the environment is created after every grants policy of the instance role, those from later grants included', () => {
+    const { stack, vpc } = vpcStack();
+    const env = new BeanstalkEnvironment(stack, 'Env', { vpc });
+    // Enough later grants to need a second grants policy.
+    for (let i = 0; i < 60; i++) {
+      env.instanceRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`arn:aws:s3:::later-grants/config-object-${i}.json`] }));
+    }
+    const t = Template.fromStack(stack);
+    const environment = Object.values(t.findResources('AWS::ElasticBeanstalk::Environment'))[0];
+    const policies = Object.keys(t.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^EnvInstanceRole') }] } }));
+    expect(policies.length).toBeGreaterThan(1);
+    expect(environment.DependsOn).toEqual(expect.arrayContaining(policies));
   });
 });

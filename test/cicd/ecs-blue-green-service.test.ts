@@ -3,6 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { EcsBlueGreenService, EcsBlueGreenServiceProps, TrafficShift } from '../../lib';
 import { addEcsBlueGreenServiceExamples, EcsBlueGreenServiceExamples, exampleVpc, deployTimeAzs } from '../../examples/cicd/ecs-blue-green-service';
 import { exampleConfig } from '../../examples/config';
@@ -188,5 +190,22 @@ describe('CICD-6 sandbox mode', () => {
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
       LoadBalancerAttributes: Match.arrayWith([{ Key: 'deletion_protection.enabled', Value: 'false' }]),
     });
+  });
+});
+
+describe('CICD-6 notifications and the CodeDeploy role', () => {
+  test('notificationTopic is where the target group alarms tell a person', () => {
+    const { stack, props } = parts();
+    const topic = new sns.Topic(stack, 'Team');
+    const service = new EcsBlueGreenService(stack, 'Web', { ...props, notificationTopic: topic });
+    expect(service.notificationTopic).toBe(topic);
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'UnHealthyHostCount', AlarmActions: [{ Ref: Match.stringLikeRegexp('^Team') }] });
+  });
+
+  test('the deployment role refuses the account-wide AWSCodeDeployRoleForECS with a message', () => {
+    const { stack, props } = parts();
+    const service = new EcsBlueGreenService(stack, 'Web', props);
+    expect(() => service.deploymentRole.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AWSCodeDeployRoleForECS')))
+      .toThrow(/^S\/Web\/DeploymentRole: invalid CodeDeployRole props \(1 problem\):\n {2}- the AWS managed policy AWSCodeDeployRoleForECS allows CodeDeploy's actions on every resource/);
   });
 });

@@ -42,7 +42,7 @@ describe('CICD-3 GitHubWebhookBuild', () => {
   test('the build badge is on and artifacts are encrypted with a customer managed key', () => {
     t.hasResourceProperties('AWS::CodeBuild::Project', {
       BadgeEnabled: true,
-      EncryptionKey: { 'Fn::GetAtt': [Match.stringLikeRegexp('^BuildKey'), 'Arn'] },
+      EncryptionKey: { 'Fn::GetAtt': [Match.stringLikeRegexp('^BuildProjectKey'), 'Arn'] },
       Environment: Match.objectLike({ PrivilegedMode: false }),
     });
     t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
@@ -50,7 +50,7 @@ describe('CICD-3 GitHubWebhookBuild', () => {
 
   test('logs go to a KMS-encrypted log group with a retention', () => {
     t.hasResourceProperties('AWS::CodeBuild::Project', {
-      LogsConfig: { CloudWatchLogs: { Status: 'ENABLED', GroupName: { Ref: Match.stringLikeRegexp('^BuildLogs') } } },
+      LogsConfig: { CloudWatchLogs: { Status: 'ENABLED', GroupName: { Ref: Match.stringLikeRegexp('^BuildProjectLogs') } } },
     });
     t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, KmsKeyId: Match.anyValue() });
   });
@@ -116,5 +116,35 @@ describe('CICD-3 GitHubWebhookBuild refusals', () => {
   test('refuses an anchored branch expression, which the construct anchors itself', () => {
     expect(() => new GitHubWebhookBuild(plainStack(), 'Build', { owner: 'o', repo: 'r', pushBranches: ['^main$'] }))
       .toThrow(/pushBranches: "\^main\$" must be a branch-name expression without \^, \$ or refs\/heads\//);
+  });
+});
+
+describe('CICD-3 the build project', () => {
+  const stack = plainStack();
+  new GitHubWebhookBuild(stack, 'Build', { owner: 'o', repo: 'r' });
+  const t = Template.fromStack(stack);
+
+  test('a build runs at most 30 minutes unless buildTimeout says otherwise (the library default)', () => {
+    t.hasResourceProperties('AWS::CodeBuild::Project', { TimeoutInMinutes: 30 });
+  });
+
+  test('only CodeBuild acting for this account may assume the project role (aws:SourceAccount)', () => {
+    t.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({
+        Principal: { Service: 'codebuild.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': '444444444444' } },
+      })] },
+    });
+  });
+
+  test('without a buildspec the project reads buildspec.yml from the repository', () => {
+    t.hasResourceProperties('AWS::CodeBuild::Project', { Source: Match.objectLike({ BuildSpec: 'buildspec.yml' }) });
+  });
+
+  test('the build state message names the build, the project and the status', () => {
+    const rule = Object.values(t.findResources('AWS::Events::Rule'))[0];
+    const transformer = rule.Properties.Targets[0].InputTransformer;
+    expect(transformer.InputPathsMap).toEqual(expect.objectContaining({ 'detail-build-status': '$.detail.build-status' }));
+    expect(transformer.InputTemplate).toBe('"Build <detail-build-id> of <detail-project-name> is <detail-build-status>."');
   });
 });

@@ -1,7 +1,10 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { LambdaCanaryRelease, TrafficShift } from '../../lib';
 import { addLambdaCanaryReleaseExamples, exampleFunction, LambdaCanaryReleaseExamples } from '../../examples/cicd/lambda-canary-release';
 import { exampleConfig } from '../../examples/config';
@@ -189,5 +192,32 @@ describe('CICD-5 sandbox mode', () => {
         Action: 'cloudwatch:DescribeAlarms', Resource: Match.arrayWith([`arn:aws:cloudwatch:eu-west-1:${ENV.account}:alarm:extra`]),
       })]) },
     });
+  });
+});
+
+describe('CICD-5 the CodeDeploy role', () => {
+  test('addManagedPolicy attaches a policy the user adds to the deployment role', () => {
+    const { stack, fn } = functionStack();
+    const release = new LambdaCanaryRelease(stack, 'Release', { function: fn });
+    release.deploymentRole.addManagedPolicy(iam.ManagedPolicy.fromManagedPolicyName(stack, 'Extra', 'team-boundary-reads'));
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'codedeploy.amazonaws.com' } })] },
+      ManagedPolicyArns: Match.arrayWith([Match.stringLikeRegexp(':policy/team-boundary-reads$')]),
+    });
+  });
+
+  test('refuses, with a message, the account-wide AWS managed CodeDeploy policy instead of ignoring it', () => {
+    const { stack, fn } = functionStack();
+    const release = new LambdaCanaryRelease(stack, 'Release', { function: fn });
+    expect(() => release.deploymentRole.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSCodeDeployRoleForLambdaLimited')))
+      .toThrow(/^S\/Release\/DeploymentRole: invalid CodeDeployRole props \(1 problem\):\n {2}- the AWS managed policy service-role\/AWSCodeDeployRoleForLambdaLimited allows CodeDeploy's actions on every resource of the account/);
+  });
+
+  test('notificationTopic is where the alarms tell a person', () => {
+    const { stack, fn } = functionStack();
+    const topic = new sns.Topic(stack, 'Team', { masterKey: new kms.Key(stack, 'TeamKey', { enableKeyRotation: true }) });
+    const release = new LambdaCanaryRelease(stack, 'Release', { function: fn, notificationTopic: topic });
+    expect(release.notificationTopic).toBe(topic);
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', AlarmActions: [{ Ref: Match.stringLikeRegexp('^Team') }] });
   });
 });

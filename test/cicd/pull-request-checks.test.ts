@@ -87,9 +87,9 @@ describe('CICD-2 PullRequestChecks', () => {
   });
 
   test('the build role may post comments and set approval state on this repository only (plus GitPull for the source)', () => {
-    const actions = codecommitActions(t, /^ChecksBuildRole/);
+    const actions = codecommitActions(t, /^ChecksUnitTestsRole/);
     expect(actions).toEqual(['codecommit:GitPull', 'codecommit:PostCommentForPullRequest', 'codecommit:UpdatePullRequestApprovalState']);
-    for (const statement of statementsOf(t, /^ChecksBuildRole/).filter((st) => JSON.stringify(st.Action).includes('codecommit:'))) {
+    for (const statement of statementsOf(t, /^ChecksUnitTestsRole/).filter((st) => JSON.stringify(st.Action).includes('codecommit:'))) {
       expect(statement.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ChecksRepository/), 'Arn'] });
     }
   });
@@ -100,18 +100,18 @@ describe('CICD-2 PullRequestChecks', () => {
     expect(parts[0]).toContain('"DestinationReferences":["refs/heads/main"]');
     expect(parts[0]).toContain('"NumberOfApprovalsNeeded":1');
     expect(parts[0]).toContain(`arn:aws:sts::${WORKLOAD}:assumed-role/`);
-    expect(parts[1].Ref).toMatch(/^ChecksBuildRole/);
+    expect(parts[1].Ref).toMatch(/^ChecksUnitTestsRole/);
     expect(resource.Properties.RepositoryNames).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^ChecksRepository/), 'Name'] }]);
   });
 
   test('the custom resource handler is a TypeScript handler function with a real delete, run by the provider framework', () => {
     t.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: Match.stringLikeRegexp('^nodejs') });
-    const statements = statementsOf(t, /^ChecksApprovalRuleTemplateHandlerRole/);
+    const statements = statementsOf(t, /^DevOpsPatternsCodeCommitApprovalRuleTemplateProviderHandlerRole/);
     const templateActions = statements.find((st) => JSON.stringify(st.Action).includes('CreateApprovalRuleTemplate'))!;
     expect(templateActions.Resource).toBe('*');
     const association = statements.find((st) => JSON.stringify(st.Action).includes('AssociateApprovalRuleTemplateWithRepository'))!;
     expect(association.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ChecksRepository/), 'Arn'] });
-    expect(codecommitActions(t, /^ChecksApprovalRuleTemplateHandlerRole/)).toEqual([
+    expect(codecommitActions(t, /^DevOpsPatternsCodeCommitApprovalRuleTemplateProviderHandlerRole/)).toEqual([
       'codecommit:AssociateApprovalRuleTemplateWithRepository', 'codecommit:CreateApprovalRuleTemplate', 'codecommit:DeleteApprovalRuleTemplate',
       'codecommit:DisassociateApprovalRuleTemplateFromRepository', 'codecommit:UpdateApprovalRuleTemplateContent', 'codecommit:UpdateApprovalRuleTemplateDescription',
     ]);
@@ -255,5 +255,37 @@ describe('CICD-2 PullRequestChecks refusals', () => {
     expect(spec.phases.build.commands).toEqual(['pytest']);
     expect(spec.phases.post_build.commands[0]).toBe('echo done');
     expect(spec.phases.post_build.commands[1]).toContain('post-comment-for-pull-request');
+  });
+});
+
+describe('CICD-2 shared pieces', () => {
+  test('two PullRequestChecks in one stack share one approval rule template provider (one handler, one framework function)', () => {
+    const stack = plainStack();
+    new PullRequestChecks(stack, 'A', { repositoryName: 'a', testCommands: ['npm test'] });
+    new PullRequestChecks(stack, 'B', { repositoryName: 'b', testCommands: ['npm test'] });
+    synthWithChecks(stack.node.root as never);
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::Lambda::Function', 2);
+    t.resourceCountIs('Custom::CodeCommitApprovalRuleTemplate', 2);
+  });
+
+  test('push events of an existing repository reach the topic as a message a person can read', () => {
+    const stack = plainStack();
+    new PullRequestChecks(stack, 'Checks', { repository: codecommit.Repository.fromRepositoryName(stack, 'Repo', 'legacy'), testCommands: ['make test'] });
+    const t = Template.fromStack(stack);
+    const rule = Object.values(t.findResources('AWS::Events::Rule', { Properties: { EventPattern: { 'detail-type': ['CodeCommit Repository State Change'] } } }))[0];
+    const transformer = rule.Properties.Targets[0].InputTransformer;
+    expect(transformer.InputTemplate).toBe('"<detail-event> of <detail-referenceFullName> in <detail-repositoryName> (commit <detail-commitId>)."');
+  });
+
+  test('only CodeBuild acting for this account may assume the test runs\' role (aws:SourceAccount)', () => {
+    const stack = plainStack();
+    new PullRequestChecks(stack, 'Checks', { repositoryName: 'r', testCommands: ['npm test'] });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({
+        Principal: { Service: 'codebuild.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': WORKLOAD } },
+      })] },
+    });
   });
 });
