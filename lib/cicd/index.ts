@@ -8,3 +8,5 @@ export * from './appspec';
 export * from './server-deployment';
 export * from './release-replication-bucket';
 export * from './release-pipeline';
+export * from './release-source';
+export * from './server-rollout';
