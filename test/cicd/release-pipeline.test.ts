@@ -217,6 +217,14 @@ describe('CICD-1 ReleasePipeline refusals', () => {
       .toThrow(/S3 deployment to O\/Target\/Artifacts\/Bucket runs in us-east-1, but replicationBuckets has no artifact bucket for us-east-1/);
   });
 
+  test('refuses a bucket of another region whose key can only be named by a token (no alias)', () => {
+    const { stack, other, source } = fixture();
+    const replica = new ReleaseReplicationBucket(other, 'Replica');
+    const target = new s3.Bucket(other, 'KeyedTarget', { encryption: s3.BucketEncryption.KMS, versioned: true });
+    expect(() => new ReleasePipeline(stack, 'R', { source, replicationBuckets: { 'us-east-1': replica.bucket }, s3Deployments: [{ bucket: target }] }))
+      .toThrow(/^P\/R: invalid ReleasePipeline props \(1 problem\):\n {2}- s3Deployments\[0\]\.bucket \(O\/KeyedTarget\) is in us-east-1 and its key can be named from eu-west-1 only through an alias or a literal key ARN/);
+  });
+
   test('grantJobWorker without a custom action type is refused with the construct path', () => {
     const { stack, source } = fixture();
     const release = new ReleasePipeline(stack, 'R', { source });

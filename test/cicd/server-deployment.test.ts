@@ -205,6 +205,35 @@ describe('CICD-4 ServerDeployment refusals', () => {
   });
 });
 
+describe('CICD-4 ServerDeployment with an imported Auto Scaling group', () => {
+  test('warns at synth what it cannot do for a group created outside the app, instead of skipping it silently', () => {
+    const stack = new Stack(new App(), 'S', { env: { account: '444444444444', region: 'eu-west-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['eu-west-1a', 'eu-west-1b'], natGateways: 0 });
+    const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc });
+    const listener = alb.addListener('L', { port: 80, defaultAction: elbv2.ListenerAction.fixedResponse(404) });
+    const imported = autoscaling.AutoScalingGroup.fromAutoScalingGroupName(stack, 'Imported', 'web-fleet');
+    new ServerDeployment(stack, 'D', { autoScalingGroups: [imported], loadBalancing: { vpc, listener }, blueGreen: {} });
+    Annotations.fromStack(stack).hasWarning('/S/D', Match.stringLikeRegexp(
+      '^S/Imported is an Auto Scaling group created outside this app: ServerDeployment cannot change it, so it installs no CodeDeploy agent on it, does not attach it to the target group and grants no iam:PassRole'));
+  });
+});
+
+describe('CICD-4 ServerRollout', () => {
+  test('a custom minimum count of healthy hosts becomes a HOST_COUNT deployment configuration of the group', () => {
+    const stack = new Stack(new App(), 'S', { env: { account: '444444444444', region: 'eu-west-1' } });
+    new ServerDeployment(stack, 'D', { ec2InstanceTags: new codedeploy.InstanceTagSet({ app: ['web'] }), rollout: ServerRollout.minimumHealthyHostsCount(2) });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::CodeDeploy::DeploymentConfig', { MinimumHealthyHosts: { Type: 'HOST_COUNT', Value: 2 } });
+    t.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', { DeploymentConfigName: { Ref: Match.stringLikeRegexp('^DDeploymentConfig') } });
+  });
+
+  test('defaults to one instance at a time', () => {
+    const stack = new Stack(new App(), 'S', { env: { account: '444444444444', region: 'eu-west-1' } });
+    new ServerDeployment(stack, 'D', { ec2InstanceTags: new codedeploy.InstanceTagSet({ app: ['web'] }) });
+    Template.fromStack(stack).hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', { DeploymentConfigName: 'CodeDeployDefault.OneAtATime' });
+  });
+});
+
 describe('CICD-4 ServerDeployment blue/green: what goes stale after the first deployment', () => {
   const STALE = /watches the Auto Scaling group S\/Asg by name .* CodeDeploy deploys to a copy of the group under another name and deletes this group/;
 
