@@ -25,24 +25,16 @@ import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { addAlarmNotification } from '../../lib';
-import { acknowledge } from '../../lib/core/acknowledge';
-import { createEncryptionKey } from '../../lib/core/encryption-key';
-import { EncryptedLogGroup } from '../../lib/core/log-group';
-import { NotificationTopic } from '../../lib/core/notification-topic';
-import { isSandbox } from '../../lib/core/sandbox';
-import { SecureBucket } from '../../lib/core/secure-bucket';
-import { ServiceRole } from '../../lib/core/service-role';
-import { AppSpec, AppSpecDeploymentType, DeploymentHook, FileExistsBehavior, PermissionObjectType } from '../../lib/cicd/appspec';
-import { ReleasePipeline, ReleaseSource } from '../../lib/cicd/release-pipeline';
-import { ReleaseReplicationBucket } from '../../lib/cicd/release-replication-bucket';
-import { ServerDeployment } from '../../lib/cicd/server-deployment';
+import {
+  acknowledge, addAlarmNotification, addEventNotification, AppSpec, AppSpecDeploymentType, createEncryptionKey, DeploymentHook,
+  EncryptedLogGroup, FileExistsBehavior, isSandbox, NotificationTopic, PermissionObjectType, ReleasePipeline, ReleaseReplicationBucket,
+  ReleaseSource, SecureBucket, ServerDeployment, ServerRollout, ServiceRole,
+} from '../../lib';
 import { env, ExampleConfig } from '../config';
 
 const VPC_CIDR = '10.20.0.0/16';
@@ -93,6 +85,8 @@ export class WebFleet extends Construct {
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   public readonly listener: elbv2.ApplicationListener;
   public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  /** The instances' role: the CodeDeploy agent downloads revisions with it. */
+  public readonly instanceRole: ServiceRole;
 
   constructor(scope: Construct, id: string, topic: sns.ITopic) {
     super(scope, id);
@@ -109,7 +103,7 @@ export class WebFleet extends Construct {
     });
     const flowLogs = new EncryptedLogGroup(this, 'FlowLogs').logGroup;
     this.vpc.addFlowLog('FlowLogs', { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs, flowLogsRole) });
-    const role = new ServiceRole(this, 'InstanceRole', {
+    const role = this.instanceRole = new ServiceRole(this, 'InstanceRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       description: 'Web instances: the CodeDeploy agent downloads revisions with this role',
     });
@@ -149,13 +143,15 @@ export class WebFleet extends Construct {
     // Launches, terminations and failures reach the topic through EventBridge, which can use its KMS key.
     // The rule matches the group by name: with blue/green deployments (Cicd4-BlueGreen-GitHub) it
     // follows the original group only, which CodeDeploy deletes after the first deployment.
-    new events.Rule(this, 'ScalingEvents', {
+    const scalingEvents = new events.Rule(this, 'ScalingEvents', {
       eventPattern: {
         source: ['aws.autoscaling'],
         detail: { AutoScalingGroupName: [this.autoScalingGroup.autoScalingGroupName] },
       },
-      targets: [new targets.SnsTopic(topic)],
     });
+    addEventNotification(scalingEvents, topic,
+      `Auto Scaling group ${events.EventField.fromPath('$.detail.AutoScalingGroupName')}: ${events.EventField.fromPath('$.detail-type')} `
+      + `(${events.EventField.fromPath('$.detail.StatusCode')}) ${events.EventField.fromPath('$.detail.Description')}`);
     acknowledge(this.autoScalingGroup.node.defaultChild!, 'AwsSolutions-AS3',
       'Scaling events of this group reach the KMS-encrypted notification topic through an EventBridge rule; Auto Scaling notification configurations publish with a service-linked role that the topic key would have to name.');
 
@@ -170,7 +166,7 @@ export class WebFleet extends Construct {
       acknowledge(this.loadBalancer.node.defaultChild!, 'NIST.800.53.R5-ELBDeletionProtectionEnabled',
         'In sandbox mode every resource must be destroyable by cdk destroy, so deletion protection is off; outside sandbox mode it is on.');
     }
-    this.loadBalancer.logAccessLogs(SecureBucket.accessLogsBucket(this, sandbox), `${Names.uniqueId(this)}-alb`);
+    this.loadBalancer.logAccessLogs(SecureBucket.accessLogsBucket(this), `${Names.uniqueId(this)}-alb`);
     this.loadBalancer.connections.allowFrom(ec2.Peer.ipv4(VPC_CIDR), ec2.Port.tcp(443), 'HTTPS from inside the VPC');
     acknowledge(this.loadBalancer.node.defaultChild!, 'NIST.800.53.R5-ALBWAFEnabled',
       'This load balancer is internal, in isolated subnets with no internet gateway, and reachable only from inside the VPC; a web ACL belongs on the internet-facing entry point in front of it.');
@@ -182,6 +178,17 @@ export class WebFleet extends Construct {
       certificates: [acm.Certificate.fromCertificateArn(this, 'Certificate', context(this, 'cicdCertificateArn'))],
     });
   }
+}
+
+/**
+ * The CodeDeploy action grants the fleet's instance role read access to the pipeline's artifact
+ * bucket (the agent downloads revisions with it). The role is this example's, so the example
+ * acknowledges the wildcards of that grant, on that role only.
+ */
+function acknowledgeRevisionReads(role: ServiceRole, release: ReleasePipeline): void {
+  const reason = 'The CodeDeploy agent on each instance downloads revisions from the pipeline\'s artifact bucket under object keys CodePipeline generates per run, so the instance role reads the objects of that one bucket, as the CodeDeploy action grants it.';
+  role.acknowledgeWildcardResource(release.artifactBucket.arnForObjects('*'), reason);
+  for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*']) role.acknowledgeWildcardAction(action, reason);
 }
 
 /** The secondary region: the pipeline's artifact bucket there, and the bucket it deploys into. */
@@ -236,7 +243,7 @@ export class CodeCommitReleaseStack extends Stack {
     this.deployment = new ServerDeployment(this, 'WebDeployment', {
       autoScalingGroups: [fleet.autoScalingGroup],
       loadBalancing: { vpc: fleet.vpc, listener: fleet.listener, healthCheckPath: '/' },
-      minimumHealthyHostsPercentage: 50,
+      rollout: ServerRollout.minimumHealthyHostsPercentage(50),
       alarms: [cpu],
       notificationTopic: notifications.topic,
     });
@@ -245,13 +252,14 @@ export class CodeCommitReleaseStack extends Stack {
       source: ReleaseSource.codeCommit(repository, 'main'),
       appSpec: exampleAppSpec(AppSpecDeploymentType.IN_PLACE_WITH_LOAD_BALANCER),
       manualApproval: true,
-      serverDeployment: this.deployment,
+      serverDeploymentGroup: this.deployment.deploymentGroup,
       s3Deployments: [{ bucket: props.replicas.site }],
       replicationBuckets: { [props.replicas.region]: props.replicas.artifacts.bucket },
-      schedule: 'cron(0 3 * * ? *)',
+      schedule: events.Schedule.cron({ minute: '0', hour: '3' }),
       notificationTopic: notifications.topic,
       customActionType: { provider: 'ReleaseComplianceScan' },
     });
+    acknowledgeRevisionReads(fleet.instanceRole, this.release);
   }
 }
 
@@ -277,9 +285,10 @@ export class GitHubBlueGreenStack extends Stack {
     this.release = new ReleasePipeline(this, 'Release', {
       source: ReleaseSource.gitHub({ connectionArn: context(this, 'cicdConnectionArn'), owner: 'example-org', repo: 'web', branch: 'main' }),
       appSpec: exampleAppSpec(AppSpecDeploymentType.BLUE_GREEN),
-      serverDeployment: this.deployment,
+      serverDeploymentGroup: this.deployment.deploymentGroup,
       notificationTopic: notifications.topic,
     });
+    acknowledgeRevisionReads(fleet.instanceRole, this.release);
   }
 }
 

@@ -10,3 +10,5 @@ export * from './release-replication-bucket';
 export * from './release-pipeline';
 export * from './traffic-shift';
 export * from './code-deploy-role';
+export * from './release-source';
+export * from './server-rollout';

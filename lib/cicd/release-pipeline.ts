@@ -12,167 +12,28 @@
  * change goes to an SNS topic through EventBridge. A custom action type can be registered for a
  * job worker.
  */
-import { Duration, PhysicalName, Stack, Token } from 'aws-cdk-lib';
+import { Duration, IResource, PhysicalName, Stack, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
-import * as codecommit from 'aws-cdk-lib/aws-codecommit';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct, IConstruct } from 'constructs';
-import { acknowledge, acknowledgeWildcardAction, acknowledgeWildcardResource } from '../core/acknowledge';
-import { EncryptedLogGroup } from '../core/log-group';
+import { Construct } from 'constructs';
+import { acknowledge } from '../core/acknowledge';
+import { SecureBuildProject } from '../core/build-project';
+import { addEventNotification } from '../core/event-notification';
 import { NotificationTopic } from '../core/notification-topic';
 import { dataRemovalPolicy, isSandbox } from '../core/sandbox';
 import { SecureBucket } from '../core/secure-bucket';
 import { ServiceRole } from '../core/service-role';
-import { acknowledgeProjectGrants } from './cicd-acknowledgements';
-import { PropsCheck } from '../core/validation';
+import { ConstructPropsError, PropsCheck } from '../core/validation';
 import { AppSpec } from './appspec';
-import { ServerDeployment } from './server-deployment';
-
-/** A GitHub repository reached through an AWS CodeConnections connection. */
-export interface GitHubSourceOptions {
-  /**
-   * The ARN of the CodeConnections (formerly CodeStar Connections) connection, already authorized
-   * in the console: `arn:<partition>:codeconnections:...` or the older
-   * `arn:<partition>:codestar-connections:...`. The source action's role gets the `UseConnection`
-   * action of the ARN's service prefix (both prefixes when the ARN is a token).
-   */
-  readonly connectionArn: string;
-  /** The repository owner (user or organization). */
-  readonly owner: string;
-  /** The repository name. */
-  readonly repo: string;
-  /**
-   * The branch that releases.
-   * @default 'main'
-   */
-  readonly branch?: string;
-}
-
-/**
- * The IAM service prefixes a CodeConnections connection ARN can carry. AWS CodeStar Connections
- * was renamed AWS CodeConnections on 29 March 2024: connections created since (the console creates
- * them so from 1 July 2024) have `arn:<partition>:codeconnections:` ARNs, older ones keep
- * `arn:<partition>:codestar-connections:`, and "when specifying a resource in the IAM policy, the
- * service prefix needs to match that of the resource"
- * (https://docs.aws.amazon.com/dtconsole/latest/userguide/rename.html,
- * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodeconnections.html).
- */
-const CONNECTION_PREFIXES = ['codeconnections', 'codestar-connections'] as const;
-
-/**
- * The `UseConnection` actions for `connectionArn`: the one of its service prefix, or both when the
- * prefix cannot be read at synth (a token), or none for an ARN of another service.
- */
-function useConnectionActions(connectionArn: string): string[] {
-  const service = connectionArn.split(':')[2];
-  if (!connectionArn.startsWith('arn:') || service === undefined || Token.isUnresolved(service)) {
-    return Token.isUnresolved(connectionArn) ? CONNECTION_PREFIXES.map((p) => `${p}:UseConnection`) : [];
-  }
-  return (CONNECTION_PREFIXES as readonly string[]).includes(service) ? [`${service}:UseConnection`] : [];
-}
-
-/**
- * The CodeStarSourceConnection source action of aws-cdk-lib, granting `UseConnection` with the
- * prefix of the connection's ARN. aws-cdk-lib 2.276's `CodeStarConnectionsSourceAction` grants
- * `codestar-connections:UseConnection` whatever the ARN, which does not match a `codeconnections`
- * connection; the rest (action type, artifact grants, configuration) is the same as its own.
- */
-class ConnectionSourceAction extends actions.CodeStarConnectionsSourceAction {
-  constructor(private readonly connectionProps: actions.CodeStarConnectionsSourceActionProps) {
-    super(connectionProps);
-  }
-
-  protected bound(_scope: Construct, _stage: codepipeline.IStage, options: codepipeline.ActionBindOptions): codepipeline.ActionConfig {
-    const p = this.connectionProps;
-    options.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: useConnectionActions(p.connectionArn), resources: [p.connectionArn] }));
-    options.bucket.grantReadWrite(options.role);
-    options.bucket.grantPutAcl(options.role);
-    return {
-      configuration: {
-        ConnectionArn: p.connectionArn,
-        FullRepositoryId: `${p.owner}/${p.repo}`,
-        BranchName: p.branch ?? 'master',
-        DetectChanges: p.triggerOnPush,
-      },
-    };
-  }
-}
-
-/** Where a {@link ReleasePipeline} takes its source from: CodeCommit or GitHub. */
-export class ReleaseSource {
-  /**
-   * A CodeCommit repository; pushes to `branch` start the pipeline through an EventBridge rule.
-   * @param repository the repository
-   * @param branch the branch that releases (default 'main')
-   */
-  public static codeCommit(repository: codecommit.IRepository, branch?: string): ReleaseSource {
-    return new ReleaseSource('CodeCommit', branch ?? 'main', repository, undefined);
-  }
-
-  /** A GitHub repository through a CodeConnections connection; pushes start the pipeline. */
-  public static gitHub(options: GitHubSourceOptions): ReleaseSource {
-    return new ReleaseSource('GitHub', options.branch ?? 'main', undefined, options);
-  }
-
-  /** The provider's name: `CodeCommit` or `GitHub`. */
-  public readonly provider: string;
-  /** The branch that releases. */
-  public readonly branch: string;
-
-  private constructor(provider: string, branch: string,
-    private readonly repository: codecommit.IRepository | undefined,
-    private readonly gitHubOptions: GitHubSourceOptions | undefined) {
-    this.provider = provider;
-    this.branch = branch;
-  }
-
-  /**
-   * The problems with this source's options, for the pipeline's props check.
-   * @internal
-   */
-  public _problems(): string[] {
-    const arn = this.gitHubOptions?.connectionArn;
-    if (arn === undefined || useConnectionActions(arn).length > 0) return [];
-    return [`source connectionArn "${arn}" is not a CodeConnections connection ARN: expected arn:<partition>:codeconnections:<region>:<account>:connection/<id> (or the older codestar-connections form)`];
-  }
-
-  /** @internal */
-  public _action(scope: Construct, output: codepipeline.Artifact, actionRole: iam.IRole): codepipeline.IAction {
-    if (this.repository) {
-      const eventRole = new ServiceRole(scope, 'SourceEventRole', {
-        assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
-        description: `EventBridge starts ${scope.node.path} on pushes to ${this.branch}`,
-      });
-      return new actions.CodeCommitSourceAction({
-        actionName: 'CodeCommit',
-        repository: this.repository,
-        branch: this.branch,
-        output,
-        trigger: actions.CodeCommitTrigger.EVENTS,
-        eventRole,
-        role: actionRole,
-      });
-    }
-    const gh = this.gitHubOptions!;
-    return new ConnectionSourceAction({
-      actionName: 'GitHub',
-      connectionArn: gh.connectionArn,
-      owner: gh.owner,
-      repo: gh.repo,
-      branch: this.branch,
-      output,
-      triggerOnPush: true,
-      role: actionRole,
-    });
-  }
-}
+import { remoteArtifactBucket, remoteKeyGrantTarget, RemoteKeyGrantTarget } from './cross-region-artifacts';
+import { ReleaseSource } from './release-source';
 
 /** An S3 bucket the deploy stage extracts the build output into. */
 export interface ReleaseS3Deployment {
@@ -244,11 +105,17 @@ export interface ReleasePipelineProps {
    */
   readonly manualApproval?: boolean;
   /**
-   * The CodeDeploy server deployment group to deploy to. CodeDeploy starts an EC2 blue/green
-   * deployment only from a deployment request like this action's: CloudFormation does not.
+   * The CodeDeploy EC2/on-premises deployment group to deploy to: a `ServerDeployment`'s
+   * `deploymentGroup` (CICD-4), or any group, imported ones included. CodeDeploy starts an EC2
+   * blue/green deployment only from a deployment request like this action's: CloudFormation does not.
+   *
+   * The CodeDeploy action grants the instance role of each Auto Scaling group the group lists
+   * read access to the artifact bucket (the agent downloads revisions with it): `s3:GetObject*`,
+   * `s3:GetBucket*` and `s3:List*` on the bucket and its objects, `kms:Decrypt` on its key. That
+   * role is yours, so the checks' wildcard findings on it are yours to acknowledge.
    * @default - no server deployment
    */
-  readonly serverDeployment?: ServerDeployment;
+  readonly serverDeploymentGroup?: codedeploy.IServerDeploymentGroup;
   /**
    * Buckets to extract the build output into.
    * @default - none
@@ -266,11 +133,11 @@ export interface ReleasePipelineProps {
    */
   readonly replicationBuckets?: { [region: string]: s3.IBucket };
   /**
-   * An EventBridge schedule expression (`rate(1 day)`, `cron(0 6 ? * MON-FRI *)`) that starts
-   * the pipeline.
+   * When EventBridge starts the pipeline: `events.Schedule.cron({ minute: '0', hour: '3' })`,
+   * `events.Schedule.rate(Duration.days(1))`.
    * @default - no scheduled runs
    */
-  readonly schedule?: string;
+  readonly schedule?: events.Schedule;
   /**
    * Where pipeline, build and approval notifications go.
    * @default - a new KMS-encrypted {@link NotificationTopic}
@@ -281,36 +148,6 @@ export interface ReleasePipelineProps {
    * @default - none
    */
   readonly customActionType?: ReleaseCustomActionType;
-  /**
-   * Sandbox mode: buckets, logs, report groups and keys are destroyed by `cdk destroy`.
-   * @default - the `sandbox` context value
-   */
-  readonly sandbox?: boolean;
-}
-
-const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
-const CRON_FIELD = /^[0-9A-Za-z*?,\-/#]+$/;
-
-/** The problem with an EventBridge schedule expression, or undefined if it parses. */
-function scheduleProblem(expression: string): string | undefined {
-  const rate = RATE.exec(expression);
-  if (rate) {
-    const value = Number(rate[1]);
-    if (value < 1) return `schedule "${expression}" does not parse: the rate must be 1 or more`;
-    const singular = !rate[2].endsWith('s');
-    if (value === 1 && !singular) return `schedule "${expression}" does not parse: a rate of 1 takes a singular unit (rate(1 ${rate[2].slice(0, -1)}))`;
-    if (value !== 1 && singular) return `schedule "${expression}" does not parse: a rate above 1 takes a plural unit (rate(${value} ${rate[2]}s))`;
-    return undefined;
-  }
-  const cron = /^cron\((.*)\)$/.exec(expression);
-  if (cron) {
-    const fields = cron[1].trim().split(/\s+/);
-    if (fields.length !== 6) return `schedule "${expression}" does not parse: cron takes 6 fields (minutes hours day-of-month month day-of-week year), got ${fields.length}`;
-    if (!fields.every((f) => CRON_FIELD.test(f))) return `schedule "${expression}" does not parse: a cron field has characters EventBridge does not accept`;
-    if ((fields[2] === '?') === (fields[4] === '?')) return `schedule "${expression}" does not parse: exactly one of day-of-month and day-of-week must be "?"`;
-    return undefined;
-  }
-  return `schedule "${expression}" does not parse: use rate(value unit) or cron(minutes hours day-of-month month day-of-week year)`;
 }
 
 /**
@@ -320,7 +157,7 @@ function scheduleProblem(expression: string): string | undefined {
  * ```ts
  * new ReleasePipeline(this, 'Release', {
  *   source: ReleaseSource.codeCommit(repository, 'main'),
- *   serverDeployment,
+ *   serverDeploymentGroup: deployment.deploymentGroup,
  *   manualApproval: true,
  * });
  * ```
@@ -331,7 +168,9 @@ export class ReleasePipeline extends Construct {
   /** The artifact bucket of the pipeline's region. */
   public readonly artifactBucket: s3.IBucket;
   /** The test build project. */
-  public readonly testProject: codebuild.PipelineProject;
+  public readonly testProject: codebuild.Project;
+  /** The role of the test build project. */
+  public readonly testProjectRole: ServiceRole;
   /** The report group of the test results. */
   public readonly testReportGroup: codebuild.ReportGroup;
   /** The pipeline's role. */
@@ -350,7 +189,7 @@ export class ReleasePipeline extends Construct {
   constructor(scope: Construct, id: string, props: ReleasePipelineProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const sandbox = isSandbox(this, props.sandbox);
+    const sandbox = isSandbox(this);
     const replicationBuckets = props.replicationBuckets ?? {};
 
     const check = new PropsCheck(this, 'ReleasePipeline');
@@ -362,26 +201,37 @@ export class ReleasePipeline extends Construct {
     }
     const actionRegions: Array<[string, string | undefined]> = [
       ...(props.s3Deployments ?? []).map((d): [string, string | undefined] => [`S3 deployment to ${d.bucket.node.path}`, d.bucket.env.region]),
-      ...(props.serverDeployment ? [[`server deployment ${props.serverDeployment.node.path}`, Stack.of(props.serverDeployment).region] as [string, string]] : []),
+      ...(props.serverDeploymentGroup ? [[`server deployment group ${props.serverDeploymentGroup.node.path}`, props.serverDeploymentGroup.env.region] as [string, string]] : []),
     ];
     for (const [what, region] of actionRegions) {
       if (region === undefined || Token.isUnresolved(region) || region === stack.region) continue;
       check.require(replicationBuckets[region] !== undefined,
         `${what} runs in ${region}, but replicationBuckets has no artifact bucket for ${region}: CodePipeline needs one in every region an action runs in (use a ReleaseReplicationBucket)`);
     }
-    if (props.schedule !== undefined) {
-      const problem = scheduleProblem(props.schedule);
-      if (problem) check.add(problem);
+    // Buckets of other regions: their keys are granted through their aliases (or literal key ARNs).
+    const remote = new Map<s3.IBucket, { bucket: s3.IBucket; target?: RemoteKeyGrantTarget }>();
+    const remoteBuckets: Array<[string, s3.IBucket]> = [
+      ...Object.entries(replicationBuckets).filter(([region]) => region !== stack.region).map(([region, b]): [string, s3.IBucket] => [`replicationBuckets["${region}"]`, b]),
+      ...(props.s3Deployments ?? []).map((d, i): [string, s3.IBucket] => [`s3Deployments[${i}].bucket`, d.bucket])
+        .filter(([, b]) => !Token.isUnresolved(b.env.region) && b.env.region !== stack.region),
+    ];
+    for (const [name, bucket] of remoteBuckets) {
+      if (remote.has(bucket) || !bucket.encryptionKey) continue;
+      const target = remoteKeyGrantTarget(this, bucket);
+      check.require(target !== undefined,
+        `${name} (${bucket.node.path}) is in ${bucket.env.region} and its key can be named from ${stack.region} only through an alias or a literal key ARN: encrypt it with a key reached through an alias (a ReleaseReplicationBucket does)`);
+      if (target) remote.set(bucket, { bucket: remoteArtifactBucket(this, `Remote${remote.size + 1}`, bucket, target), target });
     }
     check.require(!(props.appSpec && props.buildSpec),
       'appSpec is written by the generated build spec: with your own buildSpec, run appSpec.toShellCommand() in it instead');
     check.throwIfAny();
+    const pipelineView = (bucket: s3.IBucket): s3.IBucket => remote.get(bucket)?.bucket ?? bucket;
+    const remoteKeyTargets = [...remote.values()].map((r) => r.target!);
 
     this.notificationTopic = props.notificationTopic
-      ?? new NotificationTopic(this, 'Notifications', { displayName: `Releases of ${this.node.path}`, sandbox }).topic;
+      ?? new NotificationTopic(this, 'Notifications', { displayName: `Releases of ${this.node.path}` }).topic;
 
     this.artifactBucket = props.artifactBucket ?? new SecureBucket(this, 'Artifacts', {
-      sandbox,
       bucketProps: { lifecycleRules: [{ id: 'expire-old-artifacts', noncurrentVersionExpiration: Duration.days(90) }] },
     }).bucket;
     if (!props.artifactBucket) {
@@ -396,6 +246,10 @@ export class ReleasePipeline extends Construct {
       roleName: PhysicalName.GENERATE_IF_NEEDED, // named, so keys in other regions can name it
       description: `CodePipeline service role of ${this.node.path}`,
     });
+    // The pipeline role reads and writes the artifacts of every artifact bucket, those of regions
+    // whose first action a later addStage() adds included: acknowledged for all of them now.
+    const replicationViews = Object.values(replicationBuckets).map(pipelineView);
+    this.acknowledgeArtifactAccess(this.role, [this.artifactBucket, ...replicationViews], true, remoteKeyTargets);
     const crossRegion = Object.keys(replicationBuckets).length > 0;
     this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
       pipelineName: props.pipelineName,
@@ -403,7 +257,9 @@ export class ReleasePipeline extends Construct {
       executionMode: codepipeline.ExecutionMode.QUEUED,
       role: this.role,
       artifactBucket: crossRegion ? undefined : this.artifactBucket,
-      crossRegionReplicationBuckets: crossRegion ? { ...replicationBuckets, [stack.region]: this.artifactBucket } : undefined,
+      crossRegionReplicationBuckets: crossRegion
+        ? { ...Object.fromEntries(Object.entries(replicationBuckets).map(([region, b]) => [region, pipelineView(b)])), [stack.region]: this.artifactBucket }
+        : undefined,
       restartExecutionOnUpdate: false,
     });
 
@@ -412,40 +268,32 @@ export class ReleasePipeline extends Construct {
       roleName: PhysicalName.GENERATE_IF_NEEDED,
       description: `The ${name} action of ${this.node.path}`,
     });
-    const actionRoles: ServiceRole[] = [];
-    const newActionRole = (name: string): ServiceRole => {
-      const role = actionRole(name);
-      actionRoles.push(role);
-      return role;
+    /** The artifact bucket of the region `target` is in, as the pipeline's constructs use it. */
+    const artifactBucketFor = (target: IResource): s3.IBucket => {
+      const region = target.env.region;
+      return Token.isUnresolved(region) || region === stack.region || !replicationBuckets[region] ? this.artifactBucket : pipelineView(replicationBuckets[region]);
     };
 
     // Source
     const sourceOutput = new codepipeline.Artifact('Source');
-    this.pipeline.addStage({ stageName: 'Source', actions: [props.source._action(this, sourceOutput, newActionRole('Source'))] });
+    const sourceRole = actionRole('Source');
+    this.acknowledgeArtifactAccess(sourceRole, [this.artifactBucket], true, []);
+    this.pipeline.addStage({ stageName: 'Source', actions: [props.source._action(this, sourceOutput, sourceRole)] });
 
     // Test, with reports
     this.testReportGroup = new codebuild.ReportGroup(this, 'TestReports', {
       type: codebuild.ReportGroupType.TEST,
-      removalPolicy: dataRemovalPolicy(this, sandbox),
+      removalPolicy: dataRemovalPolicy(this),
       deleteReports: sandbox,
     });
-    const buildRole = new ServiceRole(this, 'BuildRole', {
-      assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com').withConditions({
-        StringEquals: { 'aws:SourceAccount': stack.account },
-      }),
-      description: `CodeBuild role of the tests of ${this.node.path}`,
-    });
-    const buildLogs = new EncryptedLogGroup(this, 'BuildLogs', { sandbox }).logGroup;
     const reportDirectory = props.testReportDirectory ?? 'reports';
     const commands = [...(props.testCommands ?? ['npm ci', 'npm test'])];
     if (props.appSpec) commands.push(props.appSpec.toShellCommand());
-    this.testProject = new codebuild.PipelineProject(this, 'Tests', {
+    const tests = new SecureBuildProject(this, 'Tests', {
       description: `Tests of ${this.node.path}`,
-      role: buildRole,
+      // Build artifacts are pipeline artifacts: encrypted with the artifact bucket's key.
       encryptionKey: this.artifactBucket.encryptionKey,
-      environment: { buildImage: props.buildImage ?? codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL, privileged: false },
-      logging: { cloudWatch: { logGroup: buildLogs } },
-      timeout: Duration.minutes(30),
+      buildImage: props.buildImage,
       buildSpec: props.buildSpec ?? codebuild.BuildSpec.fromObject({
         version: '0.2',
         phases: { build: { commands } },
@@ -455,16 +303,19 @@ export class ReleasePipeline extends Construct {
         artifacts: { files: ['**/*'] },
       }),
     });
+    this.testProject = tests.project;
+    this.testProjectRole = tests.role;
     this.testReportGroup.grantWrite(this.testProject);
+    this.acknowledgeArtifactAccess(tests.role, [this.artifactBucket], true, []);
     const buildOutput = new codepipeline.Artifact('Build');
     this.pipeline.addStage({
       stageName: 'Test',
-      actions: [new actions.CodeBuildAction({ actionName: 'UnitTests', project: this.testProject, input: sourceOutput, outputs: [buildOutput], role: newActionRole('Test') })],
+      actions: [new actions.CodeBuildAction({ actionName: 'UnitTests', project: this.testProject, input: sourceOutput, outputs: [buildOutput], role: actionRole('Test') })],
     });
 
     // Approval
     if (props.manualApproval) {
-      const approvalRole = newActionRole('Approve');
+      const approvalRole = actionRole('Approve');
       this.pipeline.addStage({
         stageName: 'Approve',
         actions: [new actions.ManualApprovalAction({
@@ -474,27 +325,37 @@ export class ReleasePipeline extends Construct {
           role: approvalRole,
         })],
       });
-      this.notificationTopic.masterKey?.grant(approvalRole, 'kms:GenerateDataKey', 'kms:Decrypt');
+      if (this.notificationTopic.masterKey) {
+        this.notificationTopic.masterKey.grant(approvalRole, 'kms:GenerateDataKey', 'kms:Decrypt');
+        approvalRole.acknowledgeWildcardAction('kms:GenerateDataKey*',
+          'The approval request is published to the notification topic, which SNS encrypts under data keys of the topic\'s key; the GenerateDataKey variants are granted on that one key.');
+      }
     }
 
     // Deploy
     const deployActions: codepipeline.IAction[] = [];
-    if (props.serverDeployment) {
+    if (props.serverDeploymentGroup) {
+      const role = actionRole('CodeDeploy');
+      this.acknowledgeArtifactAccess(role, [artifactBucketFor(props.serverDeploymentGroup)], false, []);
       deployActions.push(new actions.CodeDeployServerDeployAction({
         actionName: 'CodeDeploy',
-        deploymentGroup: props.serverDeployment.deploymentGroup,
+        deploymentGroup: props.serverDeploymentGroup,
         input: buildOutput,
-        role: newActionRole('CodeDeploy'),
+        role,
       }));
     }
     (props.s3Deployments ?? []).forEach((d, i) => {
+      const role = actionRole(`S3Deploy${i + 1}`);
+      const bucket = pipelineView(d.bucket);
+      this.acknowledgeArtifactAccess(role, [artifactBucketFor(d.bucket)], false, []);
+      this.acknowledgeArtifactAccess(role, [bucket], true, remote.get(d.bucket)?.target ? [remote.get(d.bucket)!.target!] : []);
       deployActions.push(new actions.S3DeployAction({
         actionName: `S3${i + 1}`,
-        bucket: d.bucket,
+        bucket,
         input: buildOutput,
         extract: true,
         objectKey: d.objectKey,
-        role: newActionRole(`S3Deploy${i + 1}`),
+        role,
       }));
     });
     if (deployActions.length > 0) this.pipeline.addStage({ stageName: 'Deploy', actions: deployActions });
@@ -518,7 +379,7 @@ export class ReleasePipeline extends Construct {
     if (props.schedule !== undefined) {
       this.scheduleRule = new events.Rule(this, 'Schedule', {
         description: `Scheduled runs of ${this.node.path}`,
-        schedule: events.Schedule.expression(props.schedule),
+        schedule: props.schedule,
         targets: [new targets.CodePipeline(this.pipeline, {
           eventRole: new ServiceRole(this, 'ScheduleRole', {
             assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
@@ -540,14 +401,11 @@ export class ReleasePipeline extends Construct {
         ],
         detail: { pipeline: [this.pipeline.pipelineName] },
       },
-      targets: [new targets.SnsTopic(this.notificationTopic, {
-        message: events.RuleTargetInput.fromText(
-          `CodePipeline ${events.EventField.fromPath('$.detail.pipeline')} (${events.EventField.fromPath('$.detail-type')}): `
-          + `stage ${events.EventField.fromPath('$.detail.stage')} action ${events.EventField.fromPath('$.detail.action')} `
-          + `is ${events.EventField.fromPath('$.detail.state')}, execution ${events.EventField.fromPath('$.detail.execution-id')}`,
-        ),
-      })],
     });
+    addEventNotification(this.pipelineStateRule, this.notificationTopic,
+      `CodePipeline ${events.EventField.fromPath('$.detail.pipeline')} (${events.EventField.fromPath('$.detail-type')}): `
+      + `stage ${events.EventField.fromPath('$.detail.stage')} action ${events.EventField.fromPath('$.detail.action')} `
+      + `is ${events.EventField.fromPath('$.detail.state')}, execution ${events.EventField.fromPath('$.detail.execution-id')}`);
     this.buildStateRule = new events.Rule(this, 'BuildStateChanges', {
       description: `Test build state changes of ${this.node.path}`,
       eventPattern: {
@@ -555,22 +413,19 @@ export class ReleasePipeline extends Construct {
         detailType: ['CodeBuild Build State Change'],
         detail: { 'project-name': [this.testProject.projectName] },
       },
-      targets: [new targets.SnsTopic(this.notificationTopic, {
-        message: events.RuleTargetInput.fromText(
-          `CodeBuild ${events.EventField.fromPath('$.detail.project-name')}: build ${events.EventField.fromPath('$.detail.build-id')} `
-          + `is ${events.EventField.fromPath('$.detail.build-status')}`,
-        ),
-      })],
     });
-
-    this.acknowledgeGeneratedGrants(props, actionRoles, buildRole);
+    addEventNotification(this.buildStateRule, this.notificationTopic,
+      `CodeBuild ${events.EventField.fromPath('$.detail.project-name')}: build ${events.EventField.fromPath('$.detail.build-id')} `
+      + `is ${events.EventField.fromPath('$.detail.build-status')}`);
   }
 
   /**
    * Lets a job worker poll for and complete jobs of the custom action type.
    */
   public grantJobWorker(grantee: iam.IGrantable): iam.Grant {
-    if (!this.customActionTypeArn) throw new Error(`${this.node.path}: grantJobWorker needs customActionType`);
+    if (!this.customActionTypeArn) {
+      throw new ConstructPropsError(this.node.path, 'ReleasePipeline', ['grantJobWorker needs customActionType: there is no custom action type whose jobs a worker could poll for']);
+    }
     iam.Grant.addToPrincipal({ grantee, actions: ['codepipeline:PollForJobs'], resourceArns: [this.customActionTypeArn] });
     return iam.Grant.addToPrincipal({
       grantee,
@@ -580,50 +435,24 @@ export class ReleasePipeline extends Construct {
   }
 
   /**
-   * The CodePipeline and CodeBuild L2 constructs grant with wildcard actions and object ARNs
-   * (`grantRead`/`grantReadWrite`); each such finding is acknowledged here, on the one policy
-   * that carries it, only when that policy carries it, with the reason it holds.
+   * Acknowledges, on one role this construct created, the findings of the artifact grants the
+   * CodePipeline and CodeBuild constructs make to it: the object ARNs of `buckets` (CodePipeline
+   * names artifact objects per run), the wildcard actions of `IBucket.grantRead()` (and of
+   * `grantReadWrite()` with the key's write actions when `write`), and the keys of other regions
+   * granted through their aliases. Decided from the props, not from the policies, so grants made
+   * later (an `addStage()`) are covered on every grants policy of the role.
    */
-  private acknowledgeGeneratedGrants(props: ReleasePipelineProps, actionRoles: ServiceRole[], buildRole: ServiceRole): void {
-    const stack = Stack.of(this);
-    const buckets: s3.IBucket[] = [this.artifactBucket, ...Object.values(props.replicationBuckets ?? {}), ...(props.s3Deployments ?? []).map((d) => d.bucket)];
-    // A key in another region is granted on `*` by the KMS construct (it cannot name the key
-    // across regions). Where that key is reached through an alias, the statement is narrowed to
-    // the key carrying the alias.
-    const remoteAliases = buckets
-      .filter((b) => !Token.isUnresolved(b.env.region) && b.env.region !== stack.region)
-      .map((b) => b.encryptionKey)
-      .filter((k): k is kms.Alias => k instanceof kms.Alias)
-      .map((k) => (k.node.defaultChild as kms.CfnAlias).aliasName) // the name as written, not the `aliasNameRef` token
-      .filter((name) => !Token.isUnresolved(name));
-    const remoteKeyReason = 'The artifact and target buckets of other regions are encrypted with keys of those regions, which the KMS construct can only grant on "*"; the statement carries a kms:ResourceAliases condition that limits it to the keys behind those buckets\' aliases.';
-    const readWrite = 'CodePipeline stores and reads artifacts under generated object keys, so the pipeline\'s roles get the object actions of its artifact buckets, as the CodePipeline and CodeBuild constructs grant them, and no other bucket.';
-    const keyReason = 'Artifacts are encrypted with the artifact bucket\'s key under generated data keys, so the roles need the key\'s data-key and re-encrypt actions on that one key.';
-    const revisionReason = 'The CodeDeploy agent on each instance downloads revisions from the pipeline\'s artifact bucket under generated object keys, so the instance role reads the objects of that one bucket, as the CodeDeploy action grants it.';
-    const targets: Array<[iam.PolicyDocument, IConstruct, string, iam.PolicyStatement[]]> = [this.role, ...actionRoles, buildRole]
-      .map((r) => [r.grantsPolicy.document, r.grantsPolicy.node.defaultChild!, readWrite, r.grantedStatements]);
-    for (const role of props.serverDeployment?.instanceRoles ?? []) {
-      const policy = role instanceof ServiceRole ? role.grantsPolicy : role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
-      const statements = role instanceof ServiceRole ? role.grantedStatements : [];
-      if (policy) targets.push([policy.document, policy.node.defaultChild!, revisionReason, statements]);
+  private acknowledgeArtifactAccess(role: ServiceRole, buckets: s3.IBucket[], write: boolean, remoteKeys: RemoteKeyGrantTarget[]): void {
+    const objects = 'CodePipeline stores and reads artifacts under object keys it generates per run, so this role of the pipeline gets the object actions on the objects of the pipeline\'s artifact and deployment buckets, as the CodePipeline constructs grant them, and no other bucket.';
+    const actionsReason = 'These are the action families of the aws-cdk bucket and key grants the CodePipeline constructs make for artifacts (read, and for writing roles write), limited to the pipeline\'s artifact and deployment buckets and their keys.';
+    for (const bucket of buckets) role.acknowledgeWildcardResource(bucket.arnForObjects('*'), objects);
+    for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', ...(write ? ['s3:DeleteObject*', 's3:Abort*', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'] : [])]) {
+      role.acknowledgeWildcardAction(action, actionsReason);
     }
-    for (const [document, resource, reason, statements] of targets) {
-      if (remoteAliases.length > 0) {
-        const wide = statements.filter((st) => st.resources.includes('*') && st.actions.every((a) => a.startsWith('kms:')));
-        for (const st of wide) st.addCondition('ForAnyValue:StringEquals', { 'kms:ResourceAliases': remoteAliases });
-        if (wide.length > 0) acknowledge(resource, 'AwsSolutions-IAM5[Resource::*]', remoteKeyReason);
-      }
-      const text = JSON.stringify(stack.resolve(document.toJSON()) ?? {});
-      for (const bucket of buckets) {
-        const arn = bucket.arnForObjects('*');
-        if (text.includes(JSON.stringify(stack.resolve(arn)))) acknowledgeWildcardResource(resource, arn, reason);
-      }
-      for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*', 's3:PutObject*', 'kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
-        if (text.includes(`"${action}"`)) acknowledgeWildcardAction(resource, action, action.startsWith('kms') ? keyReason : reason);
-      }
+    for (const target of remoteKeys.filter((t) => t.conditions !== undefined)) {
+      role.acknowledgeWildcardResource(target.resource,
+        'A key of another region has no ARN the pipeline\'s stack can name before deployment; this grant covers the keys of that one region and account and carries a kms:ResourceAliases condition that limits it to the key behind the artifact bucket\'s alias.');
     }
-    // The project's own log group and report groups, as the CodeBuild construct always grants them.
-    acknowledgeProjectGrants(this.testProject, buildRole, false);
   }
 }
 

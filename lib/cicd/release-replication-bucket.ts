@@ -13,21 +13,12 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../core/acknowledge';
 import { createEncryptionKey } from '../core/encryption-key';
-import { isSandbox } from '../core/sandbox';
 import { SecureBucket } from '../core/secure-bucket';
-
-/** Props for {@link ReleaseReplicationBucket}. */
-export interface ReleaseReplicationBucketProps {
-  /**
-   * Sandbox mode: the bucket is emptied and deleted, the key scheduled for deletion by `cdk destroy`.
-   * @default - the `sandbox` context value
-   */
-  readonly sandbox?: boolean;
-}
 
 /**
  * CICD-1: a pipeline artifact bucket for one region other than the pipeline's; pass its `bucket`
- * in `ReleasePipeline`'s `replicationBuckets` under the region of its stack.
+ * in `ReleasePipeline`'s `replicationBuckets` under the region of its stack. In sandbox mode (the
+ * `sandbox` context) `cdk destroy` empties and deletes the bucket and schedules the key's deletion.
  */
 export class ReleaseReplicationBucket extends Construct {
   /** The bucket; its `encryptionKey` is the key's alias, whose ARN is known before deployment. */
@@ -37,17 +28,15 @@ export class ReleaseReplicationBucket extends Construct {
   /** The alias the bucket and the pipeline use. */
   public readonly alias: kms.Alias;
 
-  constructor(scope: Construct, id: string, props: ReleaseReplicationBucketProps = {}) {
+  constructor(scope: Construct, id: string) {
     super(scope, id);
-    const sandbox = isSandbox(this, props.sandbox);
-    this.key = createEncryptionKey(this, 'Key', { description: `Encrypts pipeline artifacts in ${Names.uniqueId(this)}`, sandbox });
+    this.key = createEncryptionKey(this, 'Key', { description: `Encrypts pipeline artifacts in ${Names.uniqueId(this)}` });
     this.alias = new kms.Alias(this, 'Alias', {
       aliasName: `alias/release-artifacts/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`,
       targetKey: this.key,
     });
     this.bucket = new SecureBucket(this, 'Artifacts', {
       encryptionKey: this.alias,
-      sandbox,
       bucketProps: { bucketName: PhysicalName.GENERATE_IF_NEEDED },
     }).bucket;
     acknowledge(this.bucket.node.defaultChild!, 'NIST.800.53.R5-S3BucketReplicationEnabled',

@@ -3,7 +3,7 @@
  * back on alarm.
  *
  * The group targets Auto Scaling groups and/or tagged EC2 or on-premises instances, with a
- * deployment configuration (AllAtOnce, HalfAtATime, OneAtATime or a custom minimum of healthy
+ * rollout ({@link ServerRollout}: AllAtOnce, HalfAtATime, OneAtATime or a custom minimum of healthy
  * hosts). Behind an Application Load Balancer the construct creates the target group, configures
  * its health check (CodeDeploy's AllowTraffic step waits for it, so a wrong health check is the
  * usual reason for a deployment stuck or failing in AllowTraffic) and creates alarms on its 5XX
@@ -30,15 +30,16 @@ import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { acknowledge } from '../core/acknowledge';
 import { addAlarmNotification } from '../core/alarm-notification';
-import { acknowledge, acknowledgeWildcardResource } from '../core/acknowledge';
+import { addEventNotification } from '../core/event-notification';
 import { NotificationTopic } from '../core/notification-topic';
-import { isSandbox } from '../core/sandbox';
+import { ServiceRole } from '../core/service-role';
 import { PropsCheck } from '../core/validation';
+import { ServerRollout } from './server-rollout';
 
 /** The Application Load Balancer side of a {@link ServerDeployment}. */
 export interface ServerDeploymentLoadBalancing {
@@ -157,22 +158,12 @@ export interface ServerDeploymentProps {
    */
   readonly onPremiseInstanceTags?: codedeploy.InstanceTagSet;
   /**
-   * A predefined deployment configuration: `ServerDeploymentConfig.ALL_AT_ONCE`,
-   * `HALF_AT_A_TIME` or `ONE_AT_A_TIME`. Not together with a custom minimum.
-   * @default - ServerDeploymentConfig.ONE_AT_A_TIME, unless a custom minimum is set
+   * How many instances stay healthy while a deployment runs: `ServerRollout.ALL_AT_ONCE`,
+   * `HALF_AT_A_TIME`, `ONE_AT_A_TIME`, `ServerRollout.of(config)` for an existing configuration, or
+   * a custom minimum (`ServerRollout.minimumHealthyHostsPercentage(75)`, `minimumHealthyHostsCount(2)`).
+   * @default ServerRollout.ONE_AT_A_TIME
    */
-  readonly deploymentConfig?: codedeploy.IServerDeploymentConfig;
-  /**
-   * A custom deployment configuration: the percentage of instances (0-100) that must stay
-   * healthy during the deployment.
-   * @default - the predefined configuration
-   */
-  readonly minimumHealthyHostsPercentage?: number;
-  /**
-   * A custom deployment configuration: the number of instances that must stay healthy.
-   * @default - the predefined configuration
-   */
-  readonly minimumHealthyHostsCount?: number;
+  readonly rollout?: ServerRollout;
   /**
    * Traffic control through an Application Load Balancer: the construct creates the target group
    * and its health check. Needed for blue/green and for the default alarms.
@@ -223,11 +214,6 @@ export interface ServerDeploymentProps {
    * @default true
    */
   readonly installAgent?: boolean;
-  /**
-   * Sandbox mode: keys are deleted by `cdk destroy`.
-   * @default - the `sandbox` context value
-   */
-  readonly sandbox?: boolean;
 }
 
 const MAX_TERMINATION_WAIT_MINUTES = 2880;
@@ -240,7 +226,7 @@ const MAX_TERMINATION_WAIT_MINUTES = 2880;
  * const deployment = new ServerDeployment(this, 'Web', {
  *   autoScalingGroups: [asg],
  *   loadBalancing: { vpc, listener, healthCheckPath: '/health' },
- *   minimumHealthyHostsPercentage: 75,
+ *   rollout: ServerRollout.minimumHealthyHostsPercentage(75),
  * });
  * ```
  */
@@ -253,9 +239,9 @@ export class ServerDeployment extends Construct {
   public readonly deploymentConfig: codedeploy.IServerDeploymentConfig;
   /**
    * The role CodeDeploy assumes, with the AWS-managed `AWSCodeDeployRole` policy (and, for
-   * blue/green, a customer managed policy to launch the green fleet).
+   * blue/green, grants to launch the green fleet).
    */
-  public readonly role: iam.Role;
+  public readonly role: ServiceRole;
   /** The target group whose health check gates AllowTraffic, when there is a load balancer. */
   public readonly targetGroup?: elbv2.ApplicationTargetGroup;
   /** Every alarm that stops a deployment: the defaults, then the user's. */
@@ -272,7 +258,6 @@ export class ServerDeployment extends Construct {
   constructor(scope: Construct, id: string, props: ServerDeploymentProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const sandbox = isSandbox(this, props.sandbox);
     const asgs = props.autoScalingGroups ?? [];
     const lb = props.loadBalancing;
     const userAlarms = props.alarms ?? [];
@@ -284,15 +269,8 @@ export class ServerDeployment extends Construct {
     const check = new PropsCheck(this, 'ServerDeployment');
     check.require(asgs.length > 0 || props.ec2InstanceTags !== undefined || props.onPremiseInstanceTags !== undefined,
       'no instances to deploy to: set autoScalingGroups, ec2InstanceTags or onPremiseInstanceTags');
-    check.inRange('minimumHealthyHostsPercentage', props.minimumHealthyHostsPercentage, 0, 100);
-    if (props.minimumHealthyHostsCount !== undefined) {
-      check.require(Number.isInteger(props.minimumHealthyHostsCount) && props.minimumHealthyHostsCount >= 0,
-        `minimumHealthyHostsCount must be a whole number of 0 or more, got ${props.minimumHealthyHostsCount}`);
-    }
-    const customMinimums = [props.minimumHealthyHostsPercentage, props.minimumHealthyHostsCount].filter((v) => v !== undefined).length;
-    check.require(customMinimums <= 1, 'set minimumHealthyHostsPercentage or minimumHealthyHostsCount, not both');
-    check.require(customMinimums === 0 || props.deploymentConfig === undefined,
-      'set deploymentConfig or a custom minimum of healthy hosts, not both');
+    const rollout = props.rollout ?? ServerRollout.ONE_AT_A_TIME;
+    for (const problem of rollout._problems()) check.add(problem);
     if (props.blueGreen) {
       check.require(lb !== undefined,
         'blue/green deployments need a load balancer: CodeDeploy moves traffic from the original to the replacement instances through it (set loadBalancing)');
@@ -309,7 +287,7 @@ export class ServerDeployment extends Construct {
 
     this.blueGreen = props.blueGreen !== undefined;
     this.notificationTopic = props.notificationTopic
-      ?? new NotificationTopic(this, 'Notifications', { displayName: `Deployments of ${this.node.path}`, sandbox }).topic;
+      ?? new NotificationTopic(this, 'Notifications', { displayName: `Deployments of ${this.node.path}` }).topic;
 
     // Target group with the health check CodeDeploy's AllowTraffic step waits for.
     if (lb) {
@@ -330,7 +308,7 @@ export class ServerDeployment extends Construct {
       });
       lb.listener.addTargetGroups('ReleaseTargets', { targetGroups: [this.targetGroup] });
       for (const asg of asgs) {
-        if (asg instanceof autoscaling.AutoScalingGroup) asg.attachToApplicationTargetGroup(this.targetGroup);
+        if (isCreatedGroup(asg)) asg.attachToApplicationTargetGroup(this.targetGroup);
       }
     }
 
@@ -359,23 +337,11 @@ export class ServerDeployment extends Construct {
     }
     this.alarms = [...defaults, ...userAlarms];
 
-    if (props.deploymentConfig) {
-      this.deploymentConfig = props.deploymentConfig;
-    } else if (props.minimumHealthyHostsPercentage !== undefined) {
-      this.deploymentConfig = new codedeploy.ServerDeploymentConfig(this, 'DeploymentConfig', {
-        minimumHealthyHosts: codedeploy.MinimumHealthyHosts.percentage(props.minimumHealthyHostsPercentage),
-      });
-    } else if (props.minimumHealthyHostsCount !== undefined) {
-      this.deploymentConfig = new codedeploy.ServerDeploymentConfig(this, 'DeploymentConfig', {
-        minimumHealthyHosts: codedeploy.MinimumHealthyHosts.count(props.minimumHealthyHostsCount),
-      });
-    } else {
-      this.deploymentConfig = codedeploy.ServerDeploymentConfig.ONE_AT_A_TIME;
-    }
+    this.deploymentConfig = rollout._bind(this, 'DeploymentConfig');
 
-    // No grants of its own for in-place deployments (AWSCodeDeployRole covers them), so a plain
-    // role: a ServiceRole would carry an empty managed policy, which IAM refuses.
-    this.role = new iam.Role(this, 'Role', {
+    // No grants of its own for in-place deployments (AWSCodeDeployRole covers them): a ServiceRole
+    // creates its grants policy only with the first grant (blue/green).
+    this.role = new ServiceRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('codedeploy.amazonaws.com').withConditions({
         StringEquals: { 'aws:SourceAccount': stack.account },
       }),
@@ -420,7 +386,13 @@ export class ServerDeployment extends Construct {
     const installAgent = props.installAgent ?? true;
     this.instanceRoles = [];
     for (const asg of asgs) {
-      if (!(asg instanceof autoscaling.AutoScalingGroup)) continue;
+      if (!isCreatedGroup(asg)) {
+        Annotations.of(this).addWarningV2('@devops-patterns/cicd:server-deployment-imported-group',
+          `${asg.node.path} is an Auto Scaling group created outside this app: ServerDeployment cannot change it, so it installs no CodeDeploy agent on it`
+          + `${lb ? ', does not attach it to the target group' : ''}${this.blueGreen ? ' and grants no iam:PassRole on its instance role to the CodeDeploy role' : ''}. `
+          + 'Its launch template must install the agent (and register the instances with the target group, if any), and its instance role must be able to read the revisions.');
+        continue;
+      }
       this.instanceRoles.push(asg.role);
       if (installAgent && asg.osType === ec2.OperatingSystemType.LINUX) {
         const host = `aws-codedeploy-${stack.region}.s3.${stack.region}.${stack.urlSuffix}`;
@@ -445,14 +417,11 @@ export class ServerDeployment extends Construct {
           deploymentGroup: [this.deploymentGroup.deploymentGroupName],
         },
       },
-      targets: [new targets.SnsTopic(this.notificationTopic, {
-        message: events.RuleTargetInput.fromText(
-          `CodeDeploy ${events.EventField.fromPath('$.detail.application')}/${events.EventField.fromPath('$.detail.deploymentGroup')}: `
-          + `deployment ${events.EventField.fromPath('$.detail.deploymentId')} ${events.EventField.fromPath('$.detail-type')} `
-          + `${events.EventField.fromPath('$.detail.state')} (instance ${events.EventField.fromPath('$.detail.instanceId')}) in ${events.EventField.fromPath('$.region')}`,
-        ),
-      })],
     });
+    addEventNotification(this.stateChangeRule, this.notificationTopic,
+      `CodeDeploy ${events.EventField.fromPath('$.detail.application')}/${events.EventField.fromPath('$.detail.deploymentGroup')}: `
+      + `deployment ${events.EventField.fromPath('$.detail.deploymentId')} ${events.EventField.fromPath('$.detail-type')} `
+      + `${events.EventField.fromPath('$.detail.state')} (instance ${events.EventField.fromPath('$.detail.instanceId')}) in ${events.EventField.fromPath('$.region')}`);
   }
 
   /**
@@ -482,20 +451,23 @@ export class ServerDeployment extends Construct {
     const stack = Stack.of(this);
     const regional = `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:*`;
     const images = `arn:${stack.partition}:ec2:${stack.region}::image/*`;
-    const launch = new iam.ManagedPolicy(this, 'GreenFleetLaunch', {
-      description: `Launches the green fleet of ${this.node.path}`,
-      roles: [this.role],
-      statements: [new iam.PolicyStatement({ actions: ['ec2:RunInstances', 'ec2:CreateTags'], resources: [regional, images] })],
-    });
-    if (asg instanceof autoscaling.AutoScalingGroup) {
-      launch.addStatements(new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [asg.role.roleArn] }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:RunInstances', 'ec2:CreateTags'], resources: [regional, images] }));
+    if (isCreatedGroup(asg)) {
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [asg.role.roleArn] }));
     }
-    const policy = launch.node.defaultChild!;
-    acknowledgeWildcardResource(policy, regional,
+    this.role.acknowledgeWildcardResource(regional,
       'CodeDeploy launches the green fleet from the Auto Scaling group\'s launch template, and RunInstances touches instances, volumes, network interfaces and security groups whose ids are not known before launch; the statement is limited to this account and region.');
-    acknowledgeWildcardResource(policy, images,
+    this.role.acknowledgeWildcardResource(images,
       'The green fleet is launched from the AMI the launch template names, resolved at launch time; image ARNs carry no account, so this is limited to the region.');
   }
+}
+
+/**
+ * Whether `asg` was created in this app (the construct can install the agent, attach it to the
+ * target group and name its instance role), rather than imported.
+ */
+function isCreatedGroup(asg: autoscaling.IAutoScalingGroup): asg is autoscaling.AutoScalingGroup {
+  return asg instanceof autoscaling.AutoScalingGroup;
 }
 
 /** The values of the `AutoScalingGroupName` dimensions of a metric, or of the metrics of a math expression. */

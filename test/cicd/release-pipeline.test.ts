@@ -1,8 +1,15 @@
-import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, PhysicalName, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { ReleasePipeline, ReleaseReplicationBucket, ReleaseSource } from '../../lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { IConstruct } from 'constructs';
+import { acknowledge, ReleasePipeline, ReleasePipelineProps, ReleaseReplicationBucket, ReleaseSource, ServerDeployment, ServiceRole } from '../../lib';
 import { addReleasePipelineExamples } from '../../examples/cicd/release-pipeline';
 import { exampleConfig } from '../../examples/config';
 import { checkedApp, synthWithChecks } from '../support/app';
@@ -94,10 +101,10 @@ describe('CICD-1 ReleasePipeline', () => {
     replicas.hasResourceProperties('AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } });
   });
 
-  test('keys in another region are granted only through their aliases', () => {
+  test('keys in another region are granted only through their aliases, on the keys of that region and account', () => {
     main.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
-        Resource: '*',
+        Resource: 'arn:aws:kms:eu-central-1:444444444444:key/*',
         Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': Match.arrayWith([Match.stringLikeRegexp('^alias/release-artifacts/')]) } },
       })]) },
     });
@@ -210,21 +217,29 @@ describe('CICD-1 ReleasePipeline refusals', () => {
       .toThrow(/S3 deployment to O\/Target\/Artifacts\/Bucket runs in us-east-1, but replicationBuckets has no artifact bucket for us-east-1/);
   });
 
-  test.each([
-    ['rate(5 minute)', /a rate above 1 takes a plural unit/],
-    ['rate(1 hours)', /a rate of 1 takes a singular unit/],
-    ['cron(0 3 * * *)', /cron takes 6 fields/],
-    ['cron(0 3 * * MON *)', /exactly one of day-of-month and day-of-week must be "\?"/],
-    ['every day', /use rate\(value unit\) or cron/],
-  ])('refuses the schedule %s', (schedule, message) => {
-    const { stack, source } = fixture();
-    expect(() => new ReleasePipeline(stack, 'R', { source, schedule })).toThrow(message);
+  test('refuses a bucket of another region whose key can only be named by a token (no alias)', () => {
+    const { stack, other, source } = fixture();
+    const replica = new ReleaseReplicationBucket(other, 'Replica');
+    const target = new s3.Bucket(other, 'KeyedTarget', { encryption: s3.BucketEncryption.KMS, versioned: true });
+    expect(() => new ReleasePipeline(stack, 'R', { source, replicationBuckets: { 'us-east-1': replica.bucket }, s3Deployments: [{ bucket: target }] }))
+      .toThrow(/^P\/R: invalid ReleasePipeline props \(1 problem\):\n {2}- s3Deployments\[0\]\.bucket \(O\/KeyedTarget\) is in us-east-1 and its key can be named from eu-west-1 only through an alias or a literal key ARN/);
   });
 
-  test('accepts rate(1 day) and a cron with "?"', () => {
+  test('grantJobWorker without a custom action type is refused with the construct path', () => {
     const { stack, source } = fixture();
-    expect(() => new ReleasePipeline(stack, 'R1', { source, schedule: 'rate(1 day)' })).not.toThrow();
-    expect(() => new ReleasePipeline(stack, 'R2', { source, schedule: 'cron(0 6 ? * MON-FRI *)' })).not.toThrow();
+    const release = new ReleasePipeline(stack, 'R', { source });
+    expect(() => release.grantJobWorker(new iam.AccountRootPrincipal()))
+      .toThrow(expect.objectContaining({ name: 'ConstructPropsError', message: expect.stringMatching(/^P\/R: invalid ReleasePipeline props \(1 problem\):\n {2}- grantJobWorker needs customActionType/) }));
+  });
+
+  test('the schedule is an events.Schedule, rendered by EventBridge\'s own construct: a rate and a cron on weekdays', () => {
+    const stack = new Stack(new App(), 'P', { env: { account: '444444444444', region: 'eu-west-1' } });
+    const source = ReleaseSource.codeCommit(codecommit.Repository.fromRepositoryName(stack, 'Repo', 'r'));
+    new ReleasePipeline(stack, 'R1', { source, schedule: events.Schedule.rate(Duration.days(1)) });
+    new ReleasePipeline(stack, 'R2', { source, schedule: events.Schedule.cron({ minute: '0', hour: '6', weekDay: 'MON-FRI' }) });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)', Targets: [Match.objectLike({ RoleArn: Match.anyValue() })] });
+    t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 6 ? * MON-FRI *)' });
   });
 });
 
@@ -243,3 +258,56 @@ describe('CICD-1 / CICD-4 sandbox mode', () => {
     });
   });
 });
+
+describe('CICD-1 ReleasePipeline acknowledges only on what it created, and covers later grants', () => {
+  test('a cross-region stage added with pipeline.addStage() after construction leaves no finding on the pipeline\'s role', () => {
+    const a = checkedApp();
+    const stack = new Stack(a, 'P', { env: { account: '444444444444', region: 'eu-west-1' } });
+    const other = new Stack(a, 'O', { env: { account: '444444444444', region: 'us-east-1' } });
+    const replica = new ReleaseReplicationBucket(other, 'Replica');
+    const target = new ReleaseReplicationBucket(other, 'Target');
+    acknowledge(target.bucket.node.defaultChild!, 'AwsSolutions-S1', 'A test target bucket; its access logs are not what this test is about.');
+    const release = new ReleasePipeline(stack, 'R', {
+      source: ReleaseSource.codeCommit(codecommit.Repository.fromRepositoryName(stack, 'Repo', 'r')),
+      replicationBuckets: { 'us-east-1': replica.bucket },
+    });
+    // The test owns this role, so the test acknowledges its findings, on it only.
+    const userRole = new ServiceRole(stack, 'LaterRole', { assumedBy: new iam.ArnPrincipal(release.role.roleArn), roleName: PhysicalName.GENERATE_IF_NEEDED });
+    for (const id of ['AwsSolutions-IAM5']) Validations.of(userRole).acknowledge({ id, reason: 'The test\'s own role for the stage added later.' });
+    release.pipeline.addStage({
+      stageName: 'Later',
+      actions: [new actions.S3DeployAction({ actionName: 'Later', bucket: target.bucket, input: new codepipeline.Artifact('Build'), role: userRole })],
+    });
+    let error: unknown;
+    try { synthWithChecks(a); } catch (e) { error = e; }
+    expect(String(error ?? '')).not.toMatch(/P\/R\//);
+  });
+});
+
+describe('CICD-1 ReleasePipeline leaves a user\'s roles alone', () => {
+  test('acknowledges nothing on the instance role of the Auto Scaling group it deploys to (the user\'s role)', () => {
+    const stack = new Stack(checkedApp(), 'P', { env: { account: '444444444444', region: 'eu-west-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['eu-west-1a', 'eu-west-1b'], natGateways: 0 });
+    const instanceRole = new ServiceRole(stack, 'InstanceRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+    const asg = new autoscaling.AutoScalingGroup(stack, 'Asg', {
+      vpc, instanceType: new ec2.InstanceType('t3.micro'), machineImage: ec2.MachineImage.latestAmazonLinux2023(), role: instanceRole,
+    });
+    const deployment = new ServerDeployment(stack, 'Deployment', { autoScalingGroups: [asg] });
+    new ReleasePipeline(stack, 'R', {
+      source: ReleaseSource.codeCommit(codecommit.Repository.fromRepositoryName(stack, 'Repo', 'r')),
+      ...serverDeploymentProp(deployment),
+    });
+    expect(instanceRole.grantsPolicies.length).toBeGreaterThan(0); // the CodeDeploy action granted the role read access to the artifacts
+    expect(instanceRole.grantsPolicies.flatMap((p) => acknowledgedIds(p.node.defaultChild!))).toEqual([]);
+  });
+});
+
+/** The ids acknowledged on one construct. */
+function acknowledgedIds(construct: IConstruct): string[] {
+  return construct.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).flatMap((m) => JSON.stringify(m.data));
+}
+
+/** The pipeline's prop for a server deployment. */
+function serverDeploymentProp(deployment: ServerDeployment): Partial<ReleasePipelineProps> {
+  return { serverDeploymentGroup: deployment.deploymentGroup };
+}

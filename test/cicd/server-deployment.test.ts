@@ -6,7 +6,7 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import { NotificationTopic, ServerDeployment } from '../../lib';
+import { NotificationTopic, ServerDeployment, ServerRollout } from '../../lib';
 import { addReleasePipelineExamples } from '../../examples/cicd/release-pipeline';
 import { exampleConfig } from '../../examples/config';
 import { checkedApp, synthWithChecks } from '../support/app';
@@ -130,7 +130,7 @@ describe('CICD-4 ServerDeployment', () => {
     alarm.addAlarmAction(new cwActions.SnsAction(topic.topic));
     new ServerDeployment(stack, 'Deployment', {
       ec2InstanceTags: new codedeploy.InstanceTagSet({ app: ['web'] }),
-      deploymentConfig: codedeploy.ServerDeploymentConfig.HALF_AT_A_TIME,
+      rollout: ServerRollout.HALF_AT_A_TIME,
       alarms: [alarm],
       notificationTopic: topic.topic,
     });
@@ -180,10 +180,16 @@ describe('CICD-4 ServerDeployment refusals', () => {
       .toThrow(/rollbackOnAlarm needs at least one alarm/);
   });
 
-  test.each([[-1], [101]])('refuses a minimum-healthy-hosts percentage of %d', (value) => {
+  test.each([[-1], [101], [50.5]])('refuses a minimum-healthy-hosts percentage of %d', (value) => {
     const { stack, asg } = fixture();
-    expect(() => new ServerDeployment(stack, 'D', { autoScalingGroups: [asg], minimumHealthyHostsPercentage: value }))
-      .toThrow(new RegExp(`minimumHealthyHostsPercentage must be between 0 and 100, got ${value}`));
+    expect(() => new ServerDeployment(stack, 'D', { autoScalingGroups: [asg], rollout: ServerRollout.minimumHealthyHostsPercentage(value) }))
+      .toThrow(new RegExp(`rollout: the minimum healthy hosts percentage must be a whole number between 0 and 100, got ${value}`));
+  });
+
+  test('refuses a negative minimum-healthy-hosts count', () => {
+    const { stack, asg } = fixture();
+    expect(() => new ServerDeployment(stack, 'D', { autoScalingGroups: [asg], rollout: ServerRollout.minimumHealthyHostsCount(-1) }))
+      .toThrow(/^S\/D: invalid ServerDeployment props \(1 problem\):\n {2}- rollout: the minimum healthy hosts count must be a whole number of 0 or more, got -1/);
   });
 
   test('refuses a blue instance termination wait over 2880 minutes', () => {
@@ -194,8 +200,37 @@ describe('CICD-4 ServerDeployment refusals', () => {
 
   test('refuses a deployment group with nothing to deploy to, and lists every problem', () => {
     const { stack } = fixture();
-    expect(() => new ServerDeployment(stack, 'D', { minimumHealthyHostsPercentage: 150, deploymentConfig: codedeploy.ServerDeploymentConfig.ALL_AT_ONCE }))
-      .toThrow(/\(3 problems\)[\s\S]*no instances to deploy to[\s\S]*between 0 and 100[\s\S]*not both/);
+    expect(() => new ServerDeployment(stack, 'D', { rollout: ServerRollout.minimumHealthyHostsPercentage(150), max5xxPerMinute: 0 }))
+      .toThrow(/\(3 problems\)[\s\S]*no instances to deploy to[\s\S]*between 0 and 100[\s\S]*max5xxPerMinute must be 1 or more/);
+  });
+});
+
+describe('CICD-4 ServerDeployment with an imported Auto Scaling group', () => {
+  test('warns at synth what it cannot do for a group created outside the app, instead of skipping it silently', () => {
+    const stack = new Stack(new App(), 'S', { env: { account: '444444444444', region: 'eu-west-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['eu-west-1a', 'eu-west-1b'], natGateways: 0 });
+    const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc });
+    const listener = alb.addListener('L', { port: 80, defaultAction: elbv2.ListenerAction.fixedResponse(404) });
+    const imported = autoscaling.AutoScalingGroup.fromAutoScalingGroupName(stack, 'Imported', 'web-fleet');
+    new ServerDeployment(stack, 'D', { autoScalingGroups: [imported], loadBalancing: { vpc, listener }, blueGreen: {} });
+    Annotations.fromStack(stack).hasWarning('/S/D', Match.stringLikeRegexp(
+      '^S/Imported is an Auto Scaling group created outside this app: ServerDeployment cannot change it, so it installs no CodeDeploy agent on it, does not attach it to the target group and grants no iam:PassRole'));
+  });
+});
+
+describe('CICD-4 ServerRollout', () => {
+  test('a custom minimum count of healthy hosts becomes a HOST_COUNT deployment configuration of the group', () => {
+    const stack = new Stack(new App(), 'S', { env: { account: '444444444444', region: 'eu-west-1' } });
+    new ServerDeployment(stack, 'D', { ec2InstanceTags: new codedeploy.InstanceTagSet({ app: ['web'] }), rollout: ServerRollout.minimumHealthyHostsCount(2) });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::CodeDeploy::DeploymentConfig', { MinimumHealthyHosts: { Type: 'HOST_COUNT', Value: 2 } });
+    t.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', { DeploymentConfigName: { Ref: Match.stringLikeRegexp('^DDeploymentConfig') } });
+  });
+
+  test('defaults to one instance at a time', () => {
+    const stack = new Stack(new App(), 'S', { env: { account: '444444444444', region: 'eu-west-1' } });
+    new ServerDeployment(stack, 'D', { ec2InstanceTags: new codedeploy.InstanceTagSet({ app: ['web'] }) });
+    Template.fromStack(stack).hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', { DeploymentConfigName: 'CodeDeployDefault.OneAtATime' });
   });
 });
 

@@ -31,7 +31,7 @@ import { AwsApiCall, ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alph
 import type { AssertionsProvider, IApiCall } from '@aws-cdk/integ-tests-alpha';
 import { App, ArnFormat, CfnResource, Duration, RemovalPolicies, Stack } from 'aws-cdk-lib';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
-import { ReleasePipeline, ReleaseSource } from '../../lib/cicd/release-pipeline';
+import { ReleasePipeline, ReleaseSource } from '../../lib';
 import { SecureBucket } from '../../lib/core/secure-bucket';
 import { cdkJsonContext } from '../support/app';
 
