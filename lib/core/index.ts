@@ -5,7 +5,6 @@ export * from './service-role';
 export * from './log-group';
 export * from './handler-function';
 export * from './logged-state-machine';
-export * from './custom-resource-provider';
 export * from './event-notification';
 export * from './build-project';
 export * from './shared-provider';

@@ -6,10 +6,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
-  createCustomResourceProvider, EncryptedLogGroup, LoggedStateMachine, HandlerFunction, NotificationTopic, SecureBucket, SecureBucketEncryption, ServiceRole, handlerCode, transpileHandler,
+  EncryptedLogGroup, SharedProvider, LoggedStateMachine, HandlerFunction, NotificationTopic, SecureBucket, SecureBucketEncryption, ServiceRole, handlerCode, transpileHandler,
 } from '../../lib/core';
 import { ConstructPropsError, PropsCheck } from '../../lib/core/validation';
-import { acknowledge, acknowledgeWildcardResource } from '../../lib/core/acknowledge';
+import { acknowledge } from '../../lib/core/acknowledge';
 import { cdkJsonContext, checkedApp, synthWithChecks } from '../support/app';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -124,12 +124,12 @@ describe('ServiceRole', () => {
     const role = new ServiceRole(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     const bucket = notReplicated(new SecureBucket(stack, 'Data'));
     bucket.bucket.grantRead(role);
-    acknowledge(role.grantsPolicy.node.defaultChild!, `AwsSolutions-IAM5[Action::s3:GetObject*]`, 'Reading a bucket uses the GetObject family of actions, which the grant names with a wildcard.');
-    acknowledge(role.grantsPolicy.node.defaultChild!, `AwsSolutions-IAM5[Action::s3:GetBucket*]`, 'Reading a bucket uses the GetBucket family of actions, which the grant names with a wildcard.');
-    acknowledge(role.grantsPolicy.node.defaultChild!, `AwsSolutions-IAM5[Action::s3:List*]`, 'Reading a bucket uses the List family of actions, which the grant names with a wildcard.');
-    acknowledge(role.grantsPolicy.node.defaultChild!, `AwsSolutions-IAM5[Action::kms:GenerateDataKey*]`, 'Reading an SSE-KMS bucket needs the GenerateDataKey family on its key, which the grant names with a wildcard.');
-    acknowledge(role.grantsPolicy.node.defaultChild!, `AwsSolutions-IAM5[Action::kms:ReEncrypt*]`, 'Reading an SSE-KMS bucket needs the ReEncrypt family on its key, which the grant names with a wildcard.');
-    acknowledgeWildcardResource(role.grantsPolicy.node.defaultChild!, bucket.bucket.arnForObjects('*'), 'Reading a bucket means reading its objects, whose ARNs are the bucket ARN with a wildcard.');
+    role.acknowledgeWildcardAction('s3:GetObject*', 'Reading a bucket uses the GetObject family of actions, which the grant names with a wildcard.');
+    role.acknowledgeWildcardAction('s3:GetBucket*', 'Reading a bucket uses the GetBucket family of actions, which the grant names with a wildcard.');
+    role.acknowledgeWildcardAction('s3:List*', 'Reading a bucket uses the List family of actions, which the grant names with a wildcard.');
+    role.acknowledgeWildcardAction('kms:GenerateDataKey*', 'Reading an SSE-KMS bucket needs the GenerateDataKey family on its key, which the grant names with a wildcard.');
+    role.acknowledgeWildcardAction('kms:ReEncrypt*', 'Reading an SSE-KMS bucket needs the ReEncrypt family on its key, which the grant names with a wildcard.');
+    role.acknowledgeWildcardResource(bucket.bucket.arnForObjects('*'), 'Reading a bucket means reading its objects, whose ARNs are the bucket ARN with a wildcard.');
     const t = template(stack);
     t.resourceCountIs('AWS::IAM::Policy', 0);
     t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
@@ -286,45 +286,37 @@ describe('LoggedStateMachine', () => {
   });
 });
 
-describe('createCustomResourceProvider', () => {
-  test('the Provider framework runs with a managed-policy role, logs to an encrypted log group it may write, reserves no concurrency unless asked, and passes the checks', () => {
+describe('SharedProvider (the Provider framework of every custom resource)', () => {
+  function providerStack(reservedConcurrentExecutions?: number): Stack {
     const stack = checkedStack();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handler-'));
     fs.writeFileSync(path.join(dir, 'index.ts'), 'export async function handler(): Promise<object> { return {}; }\n');
-    const handler = new HandlerFunction(stack, 'OnEvent', { handlerDir: dir, description: 'test custom resource' });
-    const provider = createCustomResourceProvider(stack, 'Provider', handler);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { CustomResource } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
-    new CustomResource(stack, 'Thing', { serviceToken: provider.serviceToken, resourceType: 'Custom::Thing' });
-    const t = template(stack);
+    try {
+      SharedProvider.of(stack, { resourceType: 'Thing', handlerDir: dir, description: 'test custom resource', reservedConcurrentExecutions }).resource(stack, 'Thing', {});
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    return stack;
+  }
+
+  test('the Provider framework runs with a managed-policy role, logs to an encrypted log group it may write, reserves no concurrency unless asked, and passes the checks', () => {
+    const t = template(providerStack());
     t.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('framework'),
       ReservedConcurrentExecutions: Match.absent(),
-      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^ProviderLogs') } },
-      Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ProviderRole'), 'Arn'] },
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^DevOpsPatternsThingProviderFrameworkLogs') } },
+      Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DevOpsPatternsThingProviderFrameworkRole'), 'Arn'] },
     });
     t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
-      Roles: [{ Ref: Match.stringLikeRegexp('^ProviderRole') }],
+      Roles: [{ Ref: Match.stringLikeRegexp('^DevOpsPatternsThingProviderFrameworkRole') }],
       PolicyDocument: { Statement: Match.arrayWith([
         Match.objectLike({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] }),
         Match.objectLike({ Action: 'lambda:InvokeFunction' }),
       ]) },
     });
     t.resourceCountIs('AWS::IAM::Policy', 0);
+    t.resourceCountIs('Custom::Thing', 1);
   });
-
-  function providerStack(reservedConcurrentExecutions?: number): Stack {
-    const stack = checkedStack();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handler-'));
-    fs.writeFileSync(path.join(dir, 'index.ts'), 'export async function handler(): Promise<object> { return {}; }\n');
-    try {
-      const handler = new HandlerFunction(stack, 'OnEvent', { handlerDir: dir, description: 'test custom resource' });
-      createCustomResourceProvider(stack, 'Provider', handler, undefined, reservedConcurrentExecutions);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-    return stack;
-  }
 
   test('the Provider framework reserves the concurrency it is given, and passes the checks', () => {
     template(providerStack(3)).hasResourceProperties('AWS::Lambda::Function', {
@@ -335,6 +327,6 @@ describe('createCustomResourceProvider', () => {
 
   test('refuses reserved concurrency for the Provider framework that is not a positive whole number', () => {
     expect(() => providerStack(0))
-      .toThrow('Core: invalid createCustomResourceProvider props (1 problem):\n  - reservedConcurrentExecutions must be a positive whole number, got 0');
+      .toThrow('Core/DevOpsPatternsThingProvider: invalid SharedProvider props (1 problem):\n  - reservedConcurrentExecutions must be a positive whole number, got 0');
   });
 });
