@@ -221,7 +221,6 @@ export class AuditTrail extends Construct {
       this.replication = new ReplicatedBucket(this, 'ReplicatedLogs', {
         destination: props.replicationDestination,
         encryptionKey: this.encryptionKey,
-        sandbox,
       });
       this.bucket = this.replication.bucket;
     } else {
