@@ -7,8 +7,7 @@
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { NotificationTopic } from '../../lib/core/notification-topic';
-import { AccountBaseline } from '../../lib/iac/account-baseline';
+import { AccountBaseline, NotificationTopic } from '../../lib';
 import { env, ExampleConfig } from '../config';
 import { memberBaseline, MemberBaselineStack } from '../response/member-baseline';
 

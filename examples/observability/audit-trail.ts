@@ -6,7 +6,7 @@
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { AuditTrail } from '../../lib/observability/audit-trail';
+import { AuditTrail } from '../../lib';
 import { env, ExampleConfig } from '../config';
 import { ReplicaStack } from '../resilience/replicated-bucket';
 

@@ -4,9 +4,7 @@
  */
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { NotificationTopic } from '../../lib/core/notification-topic';
-import { ReplicatedBucket } from '../../lib/resilience/replicated-bucket';
-import { ReplicationDestination } from '../../lib/resilience/replication-destination';
+import { NotificationTopic, ReplicatedBucket, ReplicationDestination } from '../../lib';
 import { env, ExampleConfig } from '../config';
 
 /** The destination side: deployed first, in the destination account and region. */
@@ -33,7 +31,7 @@ export class ReplicatedDataStack extends Stack {
     const alarms = new NotificationTopic(this, 'ReplicationAlarms', { displayName: 'S3 replication alarms' });
     this.replicated = new ReplicatedBucket(this, 'Data', {
       destination: props.replicaStack.destination,
-      alarmTopic: alarms.topic,
+      notificationTopic: alarms.topic,
     });
   }
 }

@@ -7,10 +7,7 @@
 import { App, BootstraplessSynthesizer, RemovalPolicies, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { applyChecks } from '../../bin/checks';
-import { NotificationTopic } from '../../lib/core/notification-topic';
-import { isSandbox } from '../../lib/core/sandbox';
-import { HealthEventAutomation } from '../../lib/response/health-event-automation';
-import { TrailTamperResponse } from '../../lib/response/trail-tamper-response';
+import { HealthEventAutomation, NotificationTopic, Sandbox, TrailTamperResponse } from '../../lib';
 
 /** What every member account gets, in every baseline region. */
 export class MemberBaselineStack extends Stack {
@@ -45,7 +42,7 @@ export function memberBaseline(parent: App): MemberBaseline {
     synthesizer: new BootstraplessSynthesizer(),
     description: 'RSP-1 HealthEventAutomation and RSP-2 TrailTamperResponse: member account baseline (deployed by the IAC-7 StackSet)',
   });
-  if (isSandbox(app)) RemovalPolicies.of(app).destroy();
+  if (Sandbox.isEnabled(app)) RemovalPolicies.of(app).destroy();
   const template = app.synth({ force: true }).getStackByName(stack.stackName).template as object;
   return { stack, templateBody: JSON.stringify(template) };
 }

@@ -22,7 +22,7 @@
  * preventive control beside RSP-2 `TrailTamperResponse`. Organizations limits an SCP document to
  * 5,120 characters: the construct measures the minified JSON and refuses a bigger one.
  */
-import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -30,11 +30,9 @@ import * as organizations from 'aws-cdk-lib/aws-organizations';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { Construct } from 'constructs';
-import { acknowledgeWildcardResource } from '../core/acknowledge';
+import { Construct, IConstruct } from 'constructs';
 import { LoggedStateMachine } from '../core/logged-state-machine';
 import { NotificationTopic } from '../core/notification-topic';
-import { isSandbox } from '../core/sandbox';
 import { PropsCheck } from '../core/validation';
 
 /** A service control policy for {@link AccountBaseline}. */
@@ -105,12 +103,6 @@ export interface AccountBaselineProps {
    * @default - a new KMS-encrypted {@link NotificationTopic}
    */
   readonly notificationTopic?: sns.ITopic;
-
-  /**
-   * Sandbox mode: the log group and keys are deleted by `cdk destroy`.
-   * @default - the `sandbox` context value
-   */
-  readonly sandbox?: boolean;
 }
 
 /** The most characters an SCP document may have (minified JSON), an AWS Organizations quota. */
@@ -122,7 +114,6 @@ export const STACKSET_TEMPLATE_BODY_MAX_BYTES = 51200;
 /** The Control Tower lifecycle events that start the baseline. */
 export const LIFECYCLE_EVENT_NAMES = ['CreateManagedAccount', 'UpdateManagedAccount'];
 
-const TARGET_ID = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|\d{12})$/;
 const ALWAYS_EXEMPT_ROLES = ['AWSControlTowerExecution', 'stacksets-exec-*'];
 
 /**
@@ -183,8 +174,12 @@ export class AccountBaseline extends Construct {
     });
   }
 
-  /** The size of a policy document as Organizations counts it: its minified JSON. */
-  public static minifiedSize(scope: Construct, document: iam.PolicyDocument): number {
+  /**
+   * The size of a policy document as Organizations counts it: its minified JSON, with tokens
+   * resolved in the stack of `scope`. Call it once the document is complete (at synthesis for a
+   * document with tokens).
+   */
+  public static minifiedSize(scope: IConstruct, document: iam.PolicyDocument): number {
     return JSON.stringify(Stack.of(scope).resolve(document.toJSON())).length;
   }
 
@@ -225,28 +220,37 @@ export class AccountBaseline extends Construct {
       check.require(/^[a-zA-Z][a-zA-Z0-9-]{0,127}$/.test(props.stackSetName),
         `stackSetName "${props.stackSetName}" must start with a letter and contain only letters, digits and dashes (at most 128)`);
     }
-    const targets = [...props.guardrailTargetIds, ...ous, ...policies.flatMap((p) => p.targetIds)];
-    for (const target of targets) {
-      check.require(Token.isUnresolved(target) || TARGET_ID.test(target),
-        `"${target}" is not a root (r-...), OU (ou-...) or account id`);
-    }
+    props.guardrailTargetIds.forEach((target, i) => checkScpTarget(this, check, `guardrailTargetIds[${i}]`, target));
+    ous.forEach((ou, i) => check.organizationTarget(`organizationalUnitIds[${i}]`, ou));
+    policies.forEach((p, i) => p.targetIds.forEach((target, j) => checkScpTarget(this, check, `serviceControlPolicies[${i}].targetIds[${j}]`, target)));
     const documents: Array<[string, iam.PolicyDocument]> = [
       ...(props.guardrailTargetIds.length > 0 ? [['the guardrail SCP', guardrail] as [string, iam.PolicyDocument]] : []),
       ...policies.map((p) => [`SCP "${p.name}"`, p.document] as [string, iam.PolicyDocument]),
     ];
     for (const [name, document] of documents) {
-      const size = AccountBaseline.minifiedSize(this, document);
-      check.require(size <= SCP_MAX_CHARACTERS,
-        `${name} is ${size} characters as minified JSON, over the ${SCP_MAX_CHARACTERS}-character limit of AWS Organizations: split it into several policies`);
+      const tooBig = (size: number) => `${name} is ${size} characters as minified JSON, over the ${SCP_MAX_CHARACTERS}-character limit of AWS Organizations: split it into several policies`;
+      // A document without tokens is measured now; every document is measured again at synthesis,
+      // once its tokens resolve and with the statements added after this constructor.
+      const json: unknown = document.toJSON();
+      if (!containsTokens(json)) {
+        const size = JSON.stringify(json).length;
+        check.require(size <= SCP_MAX_CHARACTERS, tooBig(size));
+      }
+      this.node.addValidation({
+        validate: () => {
+          const size = AccountBaseline.minifiedSize(this, document);
+          return size <= SCP_MAX_CHARACTERS ? [] : [tooBig(size)];
+        },
+      });
     }
     for (const p of policies) {
       check.require(p.targetIds.length > 0, `SCP "${p.name}" has no targetIds: it would be attached nowhere`);
     }
     check.throwIfAny();
 
-    const sandbox = isSandbox(this, props.sandbox);
+    // Sandbox mode (removal of the log group and keys) comes from the `sandbox` context.
     this.notificationTopic = props.notificationTopic
-      ?? new NotificationTopic(this, 'Notifications', { displayName: 'Account baseline', sandbox }).topic;
+      ?? new NotificationTopic(this, 'Notifications', { displayName: 'Account baseline' }).topic;
 
     // Guardrails.
     if (props.guardrailTargetIds.length > 0) {
@@ -254,7 +258,7 @@ export class AccountBaseline extends Construct {
         name: Names.uniqueResourceName(this, { maxLength: 128, separator: '-' }),
         description: 'Denies leaving the organization and disabling CloudTrail, GuardDuty or AWS Config',
         type: 'SERVICE_CONTROL_POLICY',
-        content: stack.resolve(guardrail.toJSON()),
+        content: policyContent(guardrail),
         targetIds: props.guardrailTargetIds,
       });
     }
@@ -262,7 +266,7 @@ export class AccountBaseline extends Construct {
       name: p.name,
       description: p.description,
       type: 'SERVICE_CONTROL_POLICY',
-      content: stack.resolve(p.document.toJSON()),
+      content: policyContent(p.document),
       targetIds: p.targetIds,
     }));
 
@@ -392,12 +396,10 @@ export class AccountBaseline extends Construct {
       definition,
       description: `Deploys the account baseline StackSet ${this.stackSetName} to accounts Control Tower enrolls (${this.node.path})`,
       timeout: Duration.hours(2),
-      sandbox,
     });
     this.stateMachine.grantPublish(this.notificationTopic);
-    const policy = this.stateMachine.role.grantsPolicy.node.defaultChild!;
     for (const arn of stackSetArns) {
-      acknowledgeWildcardResource(policy, arn,
+      this.stateMachine.role.acknowledgeWildcardResource(arn,
         'A StackSet ARN ends in an id CloudFormation assigns at creation, so the grant names this one StackSet by name and matches only its id and its targets.');
     }
 
@@ -419,4 +421,27 @@ export class AccountBaseline extends Construct {
       targets: [this.stateMachine.eventTarget()],
     });
   }
+}
+
+/**
+ * An SCP target: the root (`r-...`), an OU (`ou-...`) or an account (12 digits). Tokens are
+ * accepted (Organizations checks them at deployment).
+ */
+function checkScpTarget(scope: IConstruct, check: PropsCheck, name: string, value: string): void {
+  const orgTarget = new PropsCheck(scope, '').organizationTarget(name, value).count === 0;
+  const account = new PropsCheck(scope, '').accountId(name, value).count === 0;
+  check.require(orgTarget || account, `${name} must be a root id (r-...), an organizational unit id (ou-...) or a 12-digit account id, got "${value}"`);
+}
+
+/** The SCP document as CloudFormation content, rendered at synthesis so later statements are in it. */
+function policyContent(document: iam.PolicyDocument): unknown {
+  return Lazy.any({ produce: () => document.toJSON() });
+}
+
+/** Whether a rendered value holds any token (string, number or list), so its size is unknown before synthesis. */
+function containsTokens(value: unknown): boolean {
+  if (Token.isUnresolved(value)) return true;
+  if (Array.isArray(value)) return value.some(containsTokens);
+  if (value && typeof value === 'object') return Object.values(value).some(containsTokens);
+  return false;
 }

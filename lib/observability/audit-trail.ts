@@ -22,7 +22,6 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { createEncryptionKey } from '../core/encryption-key';
 import { EncryptedLogGroup } from '../core/log-group';
-import { isSandbox } from '../core/sandbox';
 import { SecureBucket } from '../core/secure-bucket';
 import { ServiceRole } from '../core/service-role';
 import { PropsCheck } from '../core/validation';
@@ -119,12 +118,6 @@ export interface AuditTrailProps {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
-
-  /**
-   * Sandbox mode: the bucket, log group and key are deleted by `cdk destroy`.
-   * @default - the `sandbox` context value
-   */
-  readonly sandbox?: boolean;
 }
 
 /**
@@ -164,19 +157,21 @@ export class AuditTrail extends Construct {
     const organizationTrail = props.organizationTrail ?? false;
 
     const check = new PropsCheck(this, 'AuditTrail');
+    const managementAccountValid = check.accountId('managementAccount', props.managementAccount).count === 0;
+    check.organizationId('organizationId', props.organizationId);
     if (organizationTrail) {
       if (!props.managementAccount) {
         check.add('an organization trail needs managementAccount: it can only be created in the management account');
+      } else if (!managementAccountValid) {
+        // Already refused as not an account id: comparing it with the stack's account says nothing more.
       } else if (Token.isUnresolved(stack.account)) {
         check.add(`an organization trail needs an explicit account on its stack (set env.account to the management account ${props.managementAccount})`);
       } else {
         check.require(stack.account === props.managementAccount,
           `an organization trail can only be created in the management account (${props.managementAccount}), but this stack deploys to ${stack.account}`);
       }
-      if (!props.bucket) {
-        check.require(props.organizationId !== undefined && /^o-[a-z0-9]{10,32}$/.test(props.organizationId),
-          `an organization trail needs organizationId (o-...) for the bucket policy, got ${props.organizationId ?? 'none'}`);
-      }
+      check.require(props.bucket !== undefined || props.organizationId !== undefined,
+        'an organization trail needs organizationId (o-...) for the bucket policy');
     }
     if (props.trailName !== undefined) {
       check.require(/^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/.test(props.trailName),
@@ -184,7 +179,7 @@ export class AuditTrail extends Construct {
     }
     check.throwIfAny();
 
-    const sandbox = isSandbox(this, props.sandbox);
+    // Sandbox mode (removal of the bucket, key and log group) comes from the `sandbox` context.
     // Known before deployment, so the key and bucket policies can name this trail (aws:SourceArn).
     this.trailName = props.trailName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
     this.trailArn = stack.formatArn({ service: 'cloudtrail', resource: 'trail', resourceName: this.trailName });
@@ -194,7 +189,7 @@ export class AuditTrail extends Construct {
     if (props.encryptionKey) {
       this.encryptionKey = props.encryptionKey;
     } else {
-      const key = createEncryptionKey(this, 'Key', { description: `Encrypts the log files of CloudTrail trail ${this.trailName}`, sandbox });
+      const key = createEncryptionKey(this, 'Key', { description: `Encrypts the log files of CloudTrail trail ${this.trailName}` });
       key.addToResourcePolicy(new iam.PolicyStatement({
         sid: 'AllowCloudTrailEncrypt',
         principals: [cloudtrailPrincipal],
@@ -221,11 +216,10 @@ export class AuditTrail extends Construct {
       this.replication = new ReplicatedBucket(this, 'ReplicatedLogs', {
         destination: props.replicationDestination,
         encryptionKey: this.encryptionKey,
-        sandbox,
       });
       this.bucket = this.replication.bucket;
     } else {
-      this.bucket = new SecureBucket(this, 'Logs', { encryptionKey: this.encryptionKey, sandbox }).bucket;
+      this.bucket = new SecureBucket(this, 'Logs', { encryptionKey: this.encryptionKey }).bucket;
     }
     const prefixes = [stack.account, ...(organizationTrail && props.organizationId ? [props.organizationId] : [])];
     this.bucket.addToResourcePolicy(new iam.PolicyStatement({
@@ -245,7 +239,7 @@ export class AuditTrail extends Construct {
 
     let logsRoleArn: string | undefined;
     if (props.cloudWatchLogs ?? true) {
-      const logGroup = new EncryptedLogGroup(this, 'CloudWatchLogs', { retention: props.logRetention, sandbox }).logGroup;
+      const logGroup = new EncryptedLogGroup(this, 'CloudWatchLogs', { retention: props.logRetention }).logGroup;
       const role = new ServiceRole(this, 'LogsRole', {
         assumedBy: cloudtrailPrincipal.withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
         description: `CloudTrail trail ${this.trailName} writes to CloudWatch Logs`,
@@ -269,9 +263,10 @@ export class AuditTrail extends Construct {
       cloudWatchLogsRoleArn: logsRoleArn,
       advancedEventSelectors: eventSelectors(props),
     });
-    // CloudTrail checks the bucket policy and the logs role when the trail is created.
+    // CloudTrail checks the bucket policy and the logs role when the trail is created: every
+    // policy of the role, also one a later grant starts.
     if (this.bucket.policy) this.trail.node.addDependency(this.bucket.policy);
-    if (this.logsRole) this.trail.node.addDependency(this.logsRole.grantsPolicy);
+    if (this.logsRole) this.trail.node.addDependency(this.logsRole.grantsDependable);
   }
 }
 

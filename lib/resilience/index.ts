@@ -1,2 +1,3 @@
+export * from './not-replicated';
 export * from './replication-destination';
 export * from './replicated-bucket';

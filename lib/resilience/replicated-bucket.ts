@@ -10,7 +10,7 @@
  * A CloudWatch alarm on failed replications tells a person when an object did not make it.
  */
 import * as crypto from 'crypto';
-import { Arn, Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -18,13 +18,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { addAlarmNotification } from '../core/alarm-notification';
-import { acknowledgeWildcardResource } from '../core/acknowledge';
 import { NotificationTopic } from '../core/notification-topic';
-import { isSandbox } from '../core/sandbox';
 import { SecureBucket } from '../core/secure-bucket';
 import { ServiceRole } from '../core/service-role';
 import { PropsCheck } from '../core/validation';
-import { IReplicationDestination, ReplicationDestination } from './replication-destination';
+import { IReplicationDestination } from './replication-destination';
 
 /**
  * Props for {@link ReplicatedBucket}.
@@ -82,10 +80,10 @@ export interface ReplicatedBucketProps {
   readonly replicaStorageClass?: s3.StorageClass;
 
   /**
-   * Where the alarm on failed replications notifies.
+   * Where a person is told that objects failed to replicate (the alarm's topic).
    * @default - a new KMS-encrypted {@link NotificationTopic}
    */
-  readonly alarmTopic?: sns.ITopic;
+  readonly notificationTopic?: sns.ITopic;
 
   /**
    * The source bucket's name.
@@ -98,13 +96,6 @@ export interface ReplicatedBucketProps {
    * @default - the stack's access-log bucket
    */
   readonly serverAccessLogsBucket?: s3.IBucket;
-
-  /**
-   * Sandbox mode: the bucket is emptied and deleted and the key scheduled for deletion by
-   * `cdk destroy`.
-   * @default - the `sandbox` context value, else false
-   */
-  readonly sandbox?: boolean;
 }
 
 /** The id of the single replication rule, used in the metrics' `RuleId` dimension. */
@@ -132,7 +123,7 @@ export class ReplicatedBucket extends Construct {
   /** The alarm on `OperationsFailedReplication`. */
   public readonly failedReplicationAlarm: cloudwatch.Alarm;
   /** The topic the alarm notifies. */
-  public readonly alarmTopic: sns.ITopic;
+  public readonly notificationTopic: sns.ITopic;
   /** Whether the destination is in another account. */
   public readonly crossAccount: boolean;
 
@@ -166,7 +157,6 @@ export class ReplicatedBucket extends Construct {
     }
     check.throwIfAny();
 
-    const sandbox = isSandbox(this, props.sandbox);
     // A name known before deployment lets the destination's policies name this role without a
     // cross-stack reference (which would be a cycle: the rule also names the destination). The
     // destination does not compute it again: it admits exactly the ARN built here.
@@ -188,10 +178,10 @@ export class ReplicatedBucket extends Construct {
       region: destinationRegion,
     });
     const replicaKey = kms.Key.fromKeyArn(this, 'ReplicaKey', destination.replicaKeyArn);
+    // Sandbox mode (removal of the bucket, its objects and key) comes from the `sandbox` context.
     const secure = new SecureBucket(this, 'Source', {
       encryptionKey: props.encryptionKey,
       serverAccessLogsBucket: props.serverAccessLogsBucket,
-      sandbox,
       bucketProps: {
         bucketName: props.bucketName,
         replicationRole: this.replicationRole,
@@ -226,18 +216,18 @@ export class ReplicatedBucket extends Construct {
     const keyStatement = replicaKeyStatement(destination.replicaKeyArn);
     this.replicationRole.addToPolicy(keyStatement);
     destination.grantReplicationFrom(roleArn, stack.account);
-    if (destination instanceof ReplicationDestination) {
-      // Deploy order: the destination's stack first, so S3 finds the destination when the rule is created.
-      const destinationStack = Stack.of(destination);
-      if (destinationStack !== stack) stack.addStackDependency(destinationStack, 'S3 replication needs its destination bucket first');
-    }
-    const policy = this.replicationRole.grantsPolicy.node.defaultChild!;
-    acknowledgeWildcardResource(policy, this.bucket.arnForObjects('*'),
+    // Deploy order: the destination's stack first, so S3 finds the destination when the rule is
+    // created. A destination of this app (created or imported in another stack) names that stack;
+    // one imported into the source's own stack is deployed elsewhere, outside this app.
+    const destinationStack = Stack.of(destination);
+    if (destinationStack !== stack) stack.addStackDependency(destinationStack, 'S3 replication needs its destination bucket first');
+    const role = this.replicationRole;
+    role.acknowledgeWildcardResource(this.bucket.arnForObjects('*'),
       'S3 replication reads every object version of the source bucket, so the role needs that bucket\'s object ARN wildcard and nothing wider.');
-    acknowledgeWildcardResource(policy, destinationBucket.arnForObjects('*'),
+    role.acknowledgeWildcardResource(destinationBucket.arnForObjects('*'),
       'S3 replication writes every replicated object version into the destination bucket, so the role needs that bucket\'s object ARN wildcard and nothing wider.');
     if (keyStatement.resources.some((r) => r.endsWith(':key/*'))) {
-      acknowledgeWildcardResource(policy, keyStatement.resources[0],
+      role.acknowledgeWildcardResource(keyStatement.resources[0],
         'The replica key lives in the destination account and is known here only by its alias; the kms:ResourceAliases condition narrows this statement to that one key.');
     }
     // aws-cdk-lib adds an info note asking for the destination's bucket policy: grantReplicationFrom above added it.
@@ -260,8 +250,8 @@ export class ReplicatedBucket extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.alarmTopic = props.alarmTopic ?? new NotificationTopic(this, 'Alarms', { displayName: alarmTopicDisplayName(this.node.path), sandbox }).topic;
-    addAlarmNotification(this.failedReplicationAlarm, this.alarmTopic);
+    this.notificationTopic = props.notificationTopic ?? new NotificationTopic(this, 'Alarms', { displayName: alarmTopicDisplayName(this.node.path) }).topic;
+    addAlarmNotification(this.failedReplicationAlarm, this.notificationTopic);
   }
 }
 
@@ -318,14 +308,16 @@ function alarmTopicDisplayName(path: string): string {
  * that carry that alias (`kms:ResourceAliases`).
  */
 function replicaKeyStatement(replicaKeyArn: string): iam.PolicyStatement {
-  const aliasMatch = Token.isUnresolved(replicaKeyArn) ? null : /^arn:([^:]+):kms:([^:]+):(\d{12}):(alias\/.+)$/.exec(replicaKeyArn);
-  if (!aliasMatch) {
-    return new iam.PolicyStatement({ actions: ['kms:Encrypt', 'kms:GenerateDataKey'], resources: [replicaKeyArn] });
+  const actions = ['kms:Encrypt', 'kms:GenerateDataKey'];
+  const arn = !Token.isUnresolved(replicaKeyArn) && replicaKeyArn.split(':').length >= 6
+    ? Arn.split(replicaKeyArn, ArnFormat.SLASH_RESOURCE_NAME)
+    : undefined;
+  if (!arn || arn.service !== 'kms' || arn.resource !== 'alias' || !arn.resourceName) {
+    return new iam.PolicyStatement({ actions, resources: [replicaKeyArn] });
   }
-  const [, partition, region, account, alias] = aliasMatch;
   return new iam.PolicyStatement({
-    actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
-    resources: [`arn:${partition}:kms:${region}:${account}:key/*`],
-    conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': alias } },
+    actions,
+    resources: [`arn:${arn.partition}:kms:${arn.region}:${arn.account}:key/*`],
+    conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': `alias/${arn.resourceName}` } },
   });
 }

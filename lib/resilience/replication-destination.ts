@@ -15,10 +15,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
-import { acknowledge } from '../core/acknowledge';
 import { createEncryptionKey } from '../core/encryption-key';
-import { isSandbox } from '../core/sandbox';
 import { SecureBucket } from '../core/secure-bucket';
+import { PropsCheck } from '../core/validation';
+import { acknowledgeNotReplicated } from './not-replicated';
 
 /**
  * A bucket that S3 replication can write to. Implemented by {@link ReplicationDestination}, and by
@@ -73,13 +73,6 @@ export interface ReplicationDestinationProps {
    * @default - the stack's access-log bucket
    */
   readonly serverAccessLogsBucket?: s3.IBucket;
-
-  /**
-   * Sandbox mode: the bucket is emptied and deleted and the key scheduled for deletion by
-   * `cdk destroy`.
-   * @default - the `sandbox` context value, else false (bucket, replicas and key are kept)
-   */
-  readonly sandbox?: boolean;
 }
 
 /**
@@ -143,16 +136,16 @@ export class ReplicationDestination extends Construct implements IReplicationDes
 
   constructor(scope: Construct, id: string, props: ReplicationDestinationProps = {}) {
     super(scope, id);
-    const sandbox = isSandbox(this, props.sandbox);
     const stack = Stack.of(this);
     this.replicaKeyAlias = props.replicaKeyAlias ?? `alias/s3-replica/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`;
-    if (!this.replicaKeyAlias.startsWith('alias/') || this.replicaKeyAlias.startsWith('alias/aws/')) {
-      throw new Error(`${this.node.path}: replicaKeyAlias must start with "alias/" and not "alias/aws/", got "${this.replicaKeyAlias}"`);
-    }
+    new PropsCheck(this, 'ReplicationDestination')
+      .require(this.replicaKeyAlias.startsWith('alias/') && !this.replicaKeyAlias.startsWith('alias/aws/'),
+        `replicaKeyAlias must start with "alias/" and not "alias/aws/", got "${this.replicaKeyAlias}"`)
+      .throwIfAny();
+    // Sandbox mode (removal of the bucket, its replicas and the key) comes from the `sandbox` context.
     this.replicaKey = createEncryptionKey(this, 'ReplicaKey', {
       description: `Encrypts S3 replicas in ${this.node.path}`,
       alias: this.replicaKeyAlias,
-      sandbox,
     });
     this.replicaKeyArn = Arn.format({
       service: 'kms',
@@ -165,11 +158,10 @@ export class ReplicationDestination extends Construct implements IReplicationDes
     const secure = new SecureBucket(this, 'Replicas', {
       encryptionKey: this.replicaKey,
       serverAccessLogsBucket: props.serverAccessLogsBucket,
-      sandbox,
       bucketProps: { bucketName: this.bucketName },
     });
     this.bucket = secure.bucket;
-    acknowledge(this.bucket.node.defaultChild!, 'NIST.800.53.R5-S3BucketReplicationEnabled',
+    acknowledgeNotReplicated(secure.bucket,
       'This bucket is itself the replica of a source bucket in another region or account; replicating the replica again would add cost without adding a failure domain.');
   }
 

@@ -17,15 +17,13 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { acknowledgeWildcardResource } from '../core/acknowledge';
 import { LoggedStateMachine } from '../core/logged-state-machine';
 import { NotificationTopic } from '../core/notification-topic';
-import { isSandbox } from '../core/sandbox';
+import { addEventNotification } from '../core/event-notification';
 
 /**
  * Props for {@link HealthEventAutomation}.
@@ -49,12 +47,6 @@ export interface HealthEventAutomationProps {
    * @default - every service
    */
   readonly scheduledChangeServices?: string[];
-
-  /**
-   * Sandbox mode: the log group and keys are deleted by `cdk destroy`.
-   * @default - the `sandbox` context value
-   */
-  readonly sandbox?: boolean;
 }
 
 /** The AWS Health event type of an exposed access key. */
@@ -81,9 +73,9 @@ export class HealthEventAutomation extends Construct {
   constructor(scope: Construct, id: string, props: HealthEventAutomationProps = {}) {
     super(scope, id);
     const stack = Stack.of(this);
-    const sandbox = isSandbox(this, props.sandbox);
+    // Sandbox mode (removal of the log group and keys) comes from the `sandbox` context.
     this.notificationTopic = props.notificationTopic
-      ?? new NotificationTopic(this, 'Notifications', { displayName: 'AWS Health automation', sandbox }).topic;
+      ?? new NotificationTopic(this, 'Notifications', { displayName: 'AWS Health automation' }).topic;
     const topic = this.notificationTopic;
 
     this.credentialsExposedRule = new events.Rule(this, 'CredentialsExposedRule', {
@@ -149,17 +141,14 @@ export class HealthEventAutomation extends Construct {
       this.stateMachine = new LoggedStateMachine(this, 'DeactivateExposedKeys', {
         definition: eachKey,
         description: `Deactivates exposed IAM access keys and notifies (${this.node.path})`,
-        sandbox,
       });
       this.stateMachine.grantPublish(topic);
-      acknowledgeWildcardResource(this.stateMachine.role.grantsPolicy.node.defaultChild!, userArns,
+      this.stateMachine.role.acknowledgeWildcardResource(userArns,
         'The exposed key can belong to any IAM user of the account and is known only from the event, so GetAccessKeyLastUsed and UpdateAccessKey are granted on the users of this account; the workflow only ever sets a key to Inactive.');
       this.credentialsExposedRule.addTarget(this.stateMachine.eventTarget());
     } else {
-      this.credentialsExposedRule.addTarget(new targets.SnsTopic(topic, {
-        message: events.RuleTargetInput.fromText(
-          `AWS Health reported IAM access keys of account ${events.EventField.account} as exposed in public: ${events.EventField.fromPath('$.detail.affectedEntities')}. Deactivate them now. Event: ${events.EventField.fromPath('$.detail.eventArn')}`),
-      }));
+      addEventNotification(this.credentialsExposedRule, topic,
+        `AWS Health reported IAM access keys of account ${events.EventField.account} as exposed in public: ${events.EventField.fromPath('$.detail.affectedEntities')}. Deactivate them now. Event: ${events.EventField.fromPath('$.detail.eventArn')}`);
     }
 
     const scheduledDetail: Record<string, unknown> = { eventTypeCategory: ['scheduledChange'] };
@@ -169,15 +158,13 @@ export class HealthEventAutomation extends Construct {
     this.scheduledChangeRule = new events.Rule(this, 'ScheduledChangeRule', {
       description: 'AWS Health scheduled changes (maintenance, instance retirement): notify',
       eventPattern: { source: ['aws.health'], detailType: ['AWS Health Event'], detail: scheduledDetail },
-      targets: [new targets.SnsTopic(topic, {
-        message: events.RuleTargetInput.fromText([
-          `AWS Health scheduled change ${events.EventField.fromPath('$.detail.eventTypeCode')}`,
-          `for ${events.EventField.fromPath('$.detail.service')} in account ${events.EventField.account} (${events.EventField.region}),`,
-          `from ${events.EventField.fromPath('$.detail.startTime')} to ${events.EventField.fromPath('$.detail.endTime')}.`,
-          `Affected: ${events.EventField.fromPath('$.detail.affectedEntities')}.`,
-          `Details: ${events.EventField.fromPath('$.detail.eventDescription')}`,
-        ].join(' ')),
-      })],
     });
+    addEventNotification(this.scheduledChangeRule, topic, [
+      `AWS Health scheduled change ${events.EventField.fromPath('$.detail.eventTypeCode')}`,
+      `for ${events.EventField.fromPath('$.detail.service')} in account ${events.EventField.account} (${events.EventField.region}),`,
+      `from ${events.EventField.fromPath('$.detail.startTime')} to ${events.EventField.fromPath('$.detail.endTime')}.`,
+      `Affected: ${events.EventField.fromPath('$.detail.affectedEntities')}.`,
+      `Details: ${events.EventField.fromPath('$.detail.eventDescription')}`,
+    ].join(' '));
   }
 }

@@ -15,15 +15,13 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { acknowledgeWildcardResource } from '../core/acknowledge';
 import { LoggedStateMachine } from '../core/logged-state-machine';
 import { NotificationTopic } from '../core/notification-topic';
-import { isSandbox } from '../core/sandbox';
+import { addEventNotification } from '../core/event-notification';
 
 /**
  * Props for {@link TrailTamperResponse}.
@@ -48,12 +46,6 @@ export interface TrailTamperResponseProps {
    * @default config.MaximumExecutionFrequency.TWENTY_FOUR_HOURS
    */
   readonly configRuleFrequency?: config.MaximumExecutionFrequency;
-
-  /**
-   * Sandbox mode: the log group and keys are deleted by `cdk destroy`.
-   * @default - the `sandbox` context value
-   */
-  readonly sandbox?: boolean;
 }
 
 /** The CloudTrail API calls that stop, remove or change a trail. */
@@ -83,9 +75,9 @@ export class TrailTamperResponse extends Construct {
   constructor(scope: Construct, id: string, props: TrailTamperResponseProps = {}) {
     super(scope, id);
     const stack = Stack.of(this);
-    const sandbox = isSandbox(this, props.sandbox);
+    // Sandbox mode (removal of the log group and keys) comes from the `sandbox` context.
     this.notificationTopic = props.notificationTopic
-      ?? new NotificationTopic(this, 'Notifications', { displayName: 'CloudTrail tamper response', sandbox }).topic;
+      ?? new NotificationTopic(this, 'Notifications', { displayName: 'CloudTrail tamper response' }).topic;
     const topic = this.notificationTopic;
 
     const publish = (stateId: string, subject: string, message: string): tasks.SnsPublish => new tasks.SnsPublish(this, stateId, {
@@ -120,10 +112,9 @@ export class TrailTamperResponse extends Construct {
     this.stateMachine = new LoggedStateMachine(this, 'Response', {
       definition,
       description: `Turns CloudTrail logging back on and notifies (${this.node.path})`,
-      sandbox,
     });
     this.stateMachine.grantPublish(topic);
-    acknowledgeWildcardResource(this.stateMachine.role.grantsPolicy.node.defaultChild!, trailArnPattern,
+    this.stateMachine.role.acknowledgeWildcardResource(trailArnPattern,
       'Any trail of this account and region may be the one stopped, and its name is known only from the event, so StartLogging is granted on the trails of this account and region and on nothing else.');
 
     this.rule = new events.Rule(this, 'TamperRule', {
@@ -147,14 +138,12 @@ export class TrailTamperResponse extends Construct {
         description: 'Checks that a CloudTrail trail is enabled in this account (periodic: the rule has no configuration-change trigger).',
         maximumExecutionFrequency: props.configRuleFrequency ?? config.MaximumExecutionFrequency.TWENTY_FOUR_HOURS,
       });
-      this.configRule.onComplianceChange('NonCompliant', {
+      const nonCompliant = this.configRule.onComplianceChange('NonCompliant', {
         description: 'cloudtrail-enabled became NON_COMPLIANT',
         eventPattern: { detail: { newEvaluationResult: { complianceType: ['NON_COMPLIANT'] } } },
-        target: new targets.SnsTopic(topic, {
-          message: events.RuleTargetInput.fromText(
-            `AWS Config rule ${events.EventField.fromPath('$.detail.configRuleName')} found no enabled CloudTrail trail in account ${events.EventField.account} (${events.EventField.region}) at ${events.EventField.time}. Turn logging on or recreate the trail.`),
-        }),
       });
+      addEventNotification(nonCompliant, topic,
+        `AWS Config rule ${events.EventField.fromPath('$.detail.configRuleName')} found no enabled CloudTrail trail in account ${events.EventField.account} (${events.EventField.region}) at ${events.EventField.time}. Turn logging on or recreate the trail.`);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Lazy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AccountBaseline, SCP_MAX_CHARACTERS } from '../../lib';
@@ -184,7 +184,51 @@ describe('IAC-7 AccountBaseline refusals', () => {
   test('lists every problem at once', () => {
     expect(() => new AccountBaseline(stack(), 'Baseline', {
       regions: [], guardrailTargetIds: ['root'], organizationalUnitIds: ['ou-a1b2-c3d4e5f6'],
-    })).toThrow(/\(4 problems\)[\s\S]*regions is empty[\s\S]*baselineTemplateBody \(a new StackSet\) or stackSetName[\s\S]*organizationalUnitIds needs baselineTemplateBody[\s\S]*"root" is not a root/);
+    })).toThrow(/\(4 problems\)[\s\S]*regions is empty[\s\S]*baselineTemplateBody \(a new StackSet\) or stackSetName[\s\S]*organizationalUnitIds needs baselineTemplateBody[\s\S]*guardrailTargetIds\[0\] must be a root id \(r-\.\.\.\), an organizational unit id \(ou-\.\.\.\) or a 12-digit account id, got "root"/);
+  });
+
+  test('refuses an account id among organizationalUnitIds: StackSet deployment targets are OUs or the root', () => {
+    expect(() => new AccountBaseline(stack(), 'Baseline', {
+      baselineTemplateBody: '{}', regions: ['eu-west-1'], guardrailTargetIds: ['123456789012'], organizationalUnitIds: ['123456789012'],
+    })).toThrow('Mgmt/Baseline: invalid AccountBaseline props (1 problem):\n  - organizationalUnitIds[0] must be an organizational unit id (ou-...) or a root id (r-...), got "123456789012"');
+  });
+
+  test('refuses an SCP target that is no root, OU or account id, naming the policy', () => {
+    expect(() => new AccountBaseline(stack(), 'Baseline', {
+      stackSetName: 'member-baseline', regions: ['eu-west-1'], guardrailTargetIds: [],
+      serviceControlPolicies: [{ name: 'p', document: AccountBaseline.guardrailDocument(), targetIds: ['r-ab12', 'ou-1'] }],
+    })).toThrow('Mgmt/Baseline: invalid AccountBaseline props (1 problem):\n  - serviceControlPolicies[0].targetIds[1] must be a root id (r-...), an organizational unit id (ou-...) or a 12-digit account id, got "ou-1"');
+  });
+
+  test('ids that are tokens are accepted (checked by Organizations at deployment)', () => {
+    const s = stack();
+    const ou = Lazy.string({ produce: () => 'ou-a1b2-c3d4e5f6' });
+    expect(() => new AccountBaseline(s, 'Baseline', { baselineTemplateBody: '{}', regions: ['eu-west-1'], guardrailTargetIds: [ou], organizationalUnitIds: [ou] })).not.toThrow();
+  });
+
+  test('a statement added to an SCP document after the constructor is in the deployed policy', () => {
+    const s = stack();
+    const document = new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ sid: 'First', effect: iam.Effect.DENY, actions: ['ec2:DeleteVpc'], resources: ['*'] })] });
+    new AccountBaseline(s, 'Baseline', {
+      stackSetName: 'member-baseline', regions: ['eu-west-1'], guardrailTargetIds: [],
+      serviceControlPolicies: [{ name: 'late', document, targetIds: ['ou-a1b2-c3d4e5f6'] }],
+    });
+    document.addStatements(new iam.PolicyStatement({ sid: 'AddedLater', effect: iam.Effect.DENY, actions: ['ec2:DeleteSubnet'], resources: ['*'] }));
+    Template.fromStack(s).hasResourceProperties('AWS::Organizations::Policy', {
+      Name: 'late',
+      Content: { Statement: [Match.objectLike({ Sid: 'First' }), Match.objectLike({ Sid: 'AddedLater', Action: 'ec2:DeleteSubnet' })] },
+    });
+  });
+
+  test('an SCP document whose size is known only at synthesis (tokens) is measured then, and refused if too big', () => {
+    const s = stack();
+    const actions = Lazy.list({ produce: () => Array.from({ length: 300 }, (_, i) => `ec2:DescribeSomething${i}`) });
+    const document = new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ effect: iam.Effect.DENY, actions, resources: ['*'] })] });
+    expect(() => new AccountBaseline(s, 'Baseline', {
+      stackSetName: 'member-baseline', regions: ['eu-west-1'], guardrailTargetIds: [],
+      serviceControlPolicies: [{ name: 'lazy', document, targetIds: ['ou-a1b2-c3d4e5f6'] }],
+    })).not.toThrow();
+    expect(() => synthWithChecks(s.node.root as never)).toThrow(/Mgmt\/Baseline[\s\S]*SCP "lazy" is \d+ characters as minified JSON, over the 5120-character limit of AWS Organizations/);
   });
 
   test('refuses a baseline template over the StackSet TemplateBody limit', () => {

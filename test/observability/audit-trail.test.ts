@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AuditTrail, ReplicationDestination } from '../../lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AuditTrail, ReplicationDestination, Sandbox } from '../../lib';
 import { addAuditTrailExamples } from '../../examples/observability/audit-trail';
 import { exampleConfig } from '../../examples/config';
 import { checkedApp, synthWithChecks } from '../support/app';
@@ -8,6 +9,19 @@ import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 const MANAGEMENT = '111111111111';
 const WORKLOAD = '444444444444';
+
+/** An account trail replicated to a destination in another region, optionally in sandbox mode. */
+function accountTrail(sandbox = false): { stack: Stack; trail: AuditTrail } {
+  const app = checkedApp();
+  const stack = new Stack(app, 'Account', { env: { account: WORKLOAD, region: 'eu-west-1' } });
+  const replica = new Stack(app, 'Replica', { env: { account: WORKLOAD, region: 'eu-central-1' } });
+  if (sandbox) {
+    Sandbox.enable(stack);
+    Sandbox.enable(replica);
+  }
+  const trail = new AuditTrail(stack, 'Trail', { replicationDestination: new ReplicationDestination(replica, 'Dst') });
+  return { stack, trail };
+}
 
 describe('OBS-2 AuditTrail', () => {
   test('every service-to-service edge of the example stacks is allowed by their policies (permission test)', async () => {
@@ -117,6 +131,25 @@ describe('OBS-2 AuditTrail', () => {
     });
   });
 
+  test('the trail waits for every policy of its logs role, also one started by a grant made after the constructor', () => {
+    const { stack, trail } = accountTrail();
+    for (let i = 0; i < 60; i++) {
+      trail.logsRole!.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:GetLogEvents'], resources: [`arn:aws:logs:eu-west-1:${WORKLOAD}:log-group:an-additional-log-group-with-a-long-name-${i}:log-stream:main`] }));
+    }
+    expect(trail.logsRole!.grantsPolicies.length).toBeGreaterThan(1);
+    const t = Template.fromStack(stack);
+    const resource = Object.values(t.findResources('AWS::CloudTrail::Trail'))[0] as { DependsOn: string[] };
+    for (const policy of trail.logsRole!.grantsPolicies) {
+      expect(resource.DependsOn).toContain(stack.getLogicalId(policy.node.defaultChild as iam.CfnManagedPolicy));
+    }
+  });
+
+  test('Sandbox.enable on the stack: bucket, key and log group can be destroyed', () => {
+    const { stack } = accountTrail(true);
+    const t = Template.fromStack(stack);
+    for (const type of ['AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::Logs::LogGroup']) t.allResources(type, { DeletionPolicy: 'Delete' });
+  });
+
   test.each([['Obs2-LogArchive-TrailReplica'], ['Obs2-Management-OrganizationTrail']])('snapshot of %s', (name) => {
     const stack = Object.values(stacks).find((s: Stack) => s.stackName === name)!;
     expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
@@ -134,6 +167,18 @@ describe('OBS-2 AuditTrail refusals', () => {
     const stack = new Stack(checkedApp(), 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
     expect(() => new AuditTrail(stack, 'Trail', { organizationTrail: true, trailName: '-bad name' }))
       .toThrow(/\(3 problems\)[\s\S]*needs managementAccount[\s\S]*needs organizationId[\s\S]*trailName "-bad name"/);
+  });
+
+  test('refuses an organizationId that is not an organization id', () => {
+    const stack = new Stack(checkedApp(), 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
+    expect(() => new AuditTrail(stack, 'Trail', { organizationTrail: true, managementAccount: MANAGEMENT, organizationId: 'org-1' }))
+      .toThrow('Mgmt/Trail: invalid AuditTrail props (1 problem):\n  - organizationId must be an organization id such as o-a1b2c3d4e5, got "org-1"');
+  });
+
+  test('refuses a managementAccount that is not a 12-digit account id', () => {
+    const stack = new Stack(checkedApp(), 'Mgmt', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
+    expect(() => new AuditTrail(stack, 'Trail', { organizationTrail: true, managementAccount: '1111', organizationId: 'o-a1b2c3d4e5' }))
+      .toThrow('Mgmt/Trail: invalid AuditTrail props (1 problem):\n  - managementAccount must be a 12-digit account id, got "1111"');
   });
 
   test('refuses an organization trail in an environment-agnostic stack', () => {

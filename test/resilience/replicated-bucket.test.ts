@@ -4,7 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
-import { ReplicatedBucket, ReplicationDestination } from '../../lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { acknowledgeNotReplicated, NotificationTopic, ReplicatedBucket, ReplicationDestination, Sandbox, SecureBucket } from '../../lib';
 import { addReplicatedBucketExamples, ReplicatedBucketExamples } from '../../examples/resilience/replicated-bucket';
 import { exampleConfig } from '../../examples/config';
 import { checkedApp, synthWithChecks } from '../support/app';
@@ -291,9 +292,72 @@ describe('RES-7 ReplicatedBucket refusals', () => {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['kms:Encrypt', 'kms:GenerateDataKey'], Resource: keyArn })]) },
     });
   });
+  test('refuses a replica key alias outside alias/ or in the AWS-reserved alias/aws/, with the construct path', () => {
+    const dstStack = new Stack(checkedApp(), 'Dst', { env: { account: WORKLOAD, region: 'eu-central-1' } });
+    expect(() => new ReplicationDestination(dstStack, 'Replicas', { replicaKeyAlias: 'alias/aws/s3' }))
+      .toThrow('Dst/Replicas: invalid ReplicationDestination props (1 problem):\n  - replicaKeyAlias must start with "alias/" and not "alias/aws/", got "alias/aws/s3"');
+  });
+
+  test('the failed-replication alarm notifies the notificationTopic passed in, and no topic of its own is created', () => {
+    const { dstStack, srcStack } = setup('eu-west-1', 'eu-central-1');
+    const destination = new ReplicationDestination(dstStack, 'Replicas');
+    const topic = new NotificationTopic(srcStack, 'Ops').topic;
+    const replicated = new ReplicatedBucket(srcStack, 'Data', { destination, notificationTopic: topic });
+    expect(replicated.notificationTopic).toBe(topic);
+    const t = Template.fromStack(srcStack);
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: srcStack.getLogicalId(topic.node.defaultChild as sns.CfnTopic) }] });
+    t.resourceCountIs('AWS::SNS::Topic', 1);
+  });
+
+  test('a destination imported in another stack of the app is deployed before the source too', () => {
+    const { dstStack, srcStack } = setup('eu-west-1', 'eu-central-1');
+    const destination = ReplicationDestination.fromAttributes(dstStack, 'Imported', {
+      bucketName: 'team-b-replicas', account: WORKLOAD, region: 'eu-central-1',
+      replicaKeyArn: `arn:aws:kms:eu-central-1:${WORKLOAD}:key/1234abcd-12ab-34cd-56ef-1234567890ab`, versioned: true,
+    });
+    new ReplicatedBucket(srcStack, 'Data', { destination });
+    expect(srcStack.dependencies).toContain(dstStack);
+  });
+});
+
+describe('RES-7 acknowledgeNotReplicated', () => {
+  function bucketStack(): { app: App; stack: Stack; bucket: SecureBucket } {
+    const app = checkedApp();
+    const stack = new Stack(app, 'Logs', { env: { account: WORKLOAD, region: 'eu-west-1' } });
+    return { app, stack, bucket: new SecureBucket(stack, 'Target') };
+  }
+
+  test('a bucket without replication fails the NIST replication check', () => {
+    const { app } = bucketStack();
+    expect(() => synthWithChecks(app)).toThrow(/NIST\.800\.53\.R5-S3BucketReplicationEnabled/);
+  });
+
+  test('acknowledged with a reason, the same bucket passes the checks', () => {
+    const { app, bucket } = bucketStack();
+    acknowledgeNotReplicated(bucket.bucket, 'This bucket only holds records that are re-created on every run, so a second-region copy protects nothing.');
+    expect(() => synthWithChecks(app)).not.toThrow();
+  });
+
+  test('refuses a reason a reviewer cannot accept', () => {
+    const { bucket } = bucketStack();
+    expect(() => acknowledgeNotReplicated(bucket.bucket, 'not needed')).toThrow(/needs a reason a reviewer can accept/);
+  });
 });
 
 describe('RES-7 sandbox mode', () => {
+  test('Sandbox.enable on the stacks: buckets and keys of both sides can be destroyed', () => {
+    const app = checkedApp();
+    const dstStack = new Stack(app, 'D', { env: { account: WORKLOAD, region: 'us-west-2' } });
+    Sandbox.enable(dstStack);
+    const srcStack = new Stack(app, 'S', { env: { account: WORKLOAD, region: 'us-east-1' } });
+    Sandbox.enable(srcStack);
+    new ReplicatedBucket(srcStack, 'Src', { destination: new ReplicationDestination(dstStack, 'Dst') });
+    for (const t of [Template.fromStack(srcStack), Template.fromStack(dstStack)]) {
+      t.allResources('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
+      t.allResources('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+    }
+  });
+
   test('-c sandbox=true: the example buckets are emptied and deleted on destroy', () => {
     const { stacks } = examples({ sandbox: 'true' });
     const source = Template.fromStack(stacks.crossRegionSource);

@@ -1,6 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { HealthEventAutomation } from '../../lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { HealthEventAutomation, Sandbox } from '../../lib';
 import { memberBaseline } from '../../examples/response/member-baseline';
 import { checkedApp, synthWithChecks } from '../support/app';
 import { expectPermissionsHold } from '../support/permissions';
@@ -90,6 +92,28 @@ describe('RSP-1 HealthEventAutomation', () => {
     t.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { detail: { eventTypeCategory: ['scheduledChange'], service: ['EC2', 'RDS'] } },
     });
+  });
+
+  test('a topic of the user encrypted with its own key: EventBridge may publish and use the key for the notifications', () => {
+    const app = checkedApp();
+    const stack = new Stack(app, 'OwnTopic', { env: { account: '444444444444', region: 'us-east-1' } });
+    const topic = new sns.Topic(stack, 'Topic', { masterKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }), enforceSSL: true });
+    new HealthEventAutomation(stack, 'Health', { notificationTopic: topic, deactivateExposedKeys: false });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'events.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
+    });
+    t.resourceCountIs('AWS::Events::Rule', 2);
+  });
+
+  test('Sandbox.enable on the stack: the workflow log group and the topic key can be destroyed', () => {
+    const app = checkedApp();
+    const stack = new Stack(app, 'Sandboxed', { env: { account: '444444444444', region: 'us-east-1' } });
+    Sandbox.enable(stack);
+    new HealthEventAutomation(stack, 'Health');
+    const t = Template.fromStack(stack);
+    t.allResources('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+    t.allResources('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
   });
 
   test('snapshot of the member baseline (deployed by the IAC-7 StackSet)', () => {

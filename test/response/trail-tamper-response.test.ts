@@ -1,6 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { TrailTamperResponse } from '../../lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Sandbox, TrailTamperResponse } from '../../lib';
 import { memberBaseline } from '../../examples/response/member-baseline';
 import { checkedApp, synthWithChecks } from '../support/app';
 import { expectPermissionsHold } from '../support/permissions';
@@ -90,6 +92,33 @@ describe('RSP-2 TrailTamperResponse', () => {
       TracingConfiguration: { Enabled: true },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: Match.anyValue(), RetentionInDays: 365 });
+  });
+
+  test('non-compliance is notified as a sentence, and a topic of the user encrypted with its own key lets EventBridge use the key', () => {
+    const app = checkedApp();
+    const stack = new Stack(app, 'OwnTopic', { env: { account: '444444444444', region: 'eu-west-1' } });
+    const topic = new sns.Topic(stack, 'Topic', { masterKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }), enforceSSL: true });
+    new TrailTamperResponse(stack, 'Tamper', { notificationTopic: topic });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ source: ['aws.config'] }),
+      Targets: [Match.objectLike({
+        InputTransformer: Match.objectLike({ InputTemplate: Match.stringLikeRegexp('AWS Config rule <detail-configRuleName> found no enabled CloudTrail trail') }),
+      })],
+    });
+    t.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'events.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
+    });
+  });
+
+  test('Sandbox.enable on the stack: the workflow log group and the topic key can be destroyed', () => {
+    const app = checkedApp();
+    const stack = new Stack(app, 'Sandboxed', { env: { account: '444444444444', region: 'eu-west-1' } });
+    Sandbox.enable(stack);
+    new TrailTamperResponse(stack, 'Tamper');
+    const t = Template.fromStack(stack);
+    t.allResources('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+    t.allResources('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
   });
 
   test('the Config rule is optional, and the construct creates its own encrypted topic', () => {
