@@ -11,7 +11,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { acknowledge, EcsBlueGreenService, EncryptedLogGroup, isSandbox, SecureBucket, SecureBucketEncryption, ServiceRole } from '../../lib';
+import { acknowledge, acknowledgeNotReplicated, EcsBlueGreenService, EncryptedLogGroup, isSandbox, SecureBucket, SecureBucketEncryption, ServiceRole } from '../../lib';
 import { env, ExampleConfig } from '../config';
 
 const VPC_CIDR = '10.20.0.0/16';
@@ -84,7 +84,7 @@ export class EcsBlueGreenServiceStack extends Stack {
     const accessLogs = new SecureBucket(this, 'LoadBalancerLogs', { encryption: SecureBucketEncryption.S3_MANAGED });
     acknowledge(accessLogs.bucket.node.defaultChild!, 'NIST.800.53.R5-S3DefaultEncryptionKMS',
       'Elastic Load Balancing delivers access logs only to buckets encrypted with SSE-S3, so this log bucket cannot use a KMS key.');
-    acknowledge(accessLogs.bucket.node.defaultChild!, 'NIST.800.53.R5-S3BucketReplicationEnabled',
+    acknowledgeNotReplicated(accessLogs.bucket,
       'Load balancer access logs are operational records; replicating them to a second region is not worth its cost for this log bucket.');
     this.loadBalancer.logAccessLogs(accessLogs.bucket, 'alb');
     if (sandbox) {

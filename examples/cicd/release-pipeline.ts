@@ -30,11 +30,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import {
-  acknowledge, addAlarmNotification, addEventNotification, AppSpec, AppSpecDeploymentType, createEncryptionKey, DeploymentHook,
-  EncryptedLogGroup, FileExistsBehavior, isSandbox, NotificationTopic, PermissionObjectType, ReleasePipeline, ReleaseReplicationBucket,
-  ReleaseSource, SecureBucket, ServerDeployment, ServerRollout, ServiceRole,
-} from '../../lib';
+import { acknowledge, acknowledgeNotReplicated, addAlarmNotification, addEventNotification, AppSpec, AppSpecDeploymentType, createEncryptionKey, DeploymentHook, EncryptedLogGroup, FileExistsBehavior, isSandbox, NotificationTopic, PermissionObjectType, ReleasePipeline, ReleaseReplicationBucket, ReleaseSource, SecureBucket, ServerDeployment, ServerRollout, ServiceRole } from '../../lib';
 import { env, ExampleConfig } from '../config';
 
 const VPC_CIDR = '10.20.0.0/16';
@@ -202,7 +198,7 @@ export class ReleaseReplicaStack extends Stack {
     const key = createEncryptionKey(this, 'SiteKey', { description: 'Encrypts the release site bucket' });
     const alias = new kms.Alias(this, 'SiteKeyAlias', { aliasName: `alias/release-site/${Names.uniqueResourceName(this, { maxLength: 60, separator: '-' })}`, targetKey: key });
     this.site = new SecureBucket(this, 'Site', { encryptionKey: alias, bucketProps: { bucketName: PhysicalName.GENERATE_IF_NEEDED } }).bucket;
-    acknowledge(this.site.node.defaultChild!, 'NIST.800.53.R5-S3BucketReplicationEnabled',
+    acknowledgeNotReplicated(this.site,
       'The site is a copy of a build output the pipeline can redeploy from its versioned source at any time, so a replica in a third region adds cost and protects nothing.');
   }
 }

@@ -23,7 +23,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { acknowledge } from '../core/acknowledge';
 import { SecureBuildProject } from '../core/build-project';
 import { addEventNotification } from '../core/event-notification';
 import { NotificationTopic } from '../core/notification-topic';
@@ -34,6 +33,7 @@ import { ConstructPropsError, PropsCheck } from '../core/validation';
 import { AppSpec } from './appspec';
 import { remoteArtifactBucket, remoteKeyGrantTarget, RemoteKeyGrantTarget } from './cross-region-artifacts';
 import { ReleaseSource } from './release-source';
+import { acknowledgeNotReplicated } from '../core/not-replicated';
 
 /** An S3 bucket the deploy stage extracts the build output into. */
 export interface ReleaseS3Deployment {
@@ -235,7 +235,7 @@ export class ReleasePipeline extends Construct {
       bucketProps: { lifecycleRules: [{ id: 'expire-old-artifacts', noncurrentVersionExpiration: Duration.days(90) }] },
     }).bucket;
     if (!props.artifactBucket) {
-      acknowledge(this.artifactBucket.node.defaultChild!, 'NIST.800.53.R5-S3BucketReplicationEnabled',
+      acknowledgeNotReplicated(this.artifactBucket,
         'Pipeline artifacts are re-created by every run from the versioned source revision, so a replica in a second region would keep nothing that the source does not already keep.');
     }
 

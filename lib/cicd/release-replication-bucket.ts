@@ -11,9 +11,9 @@ import { Names, PhysicalName } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledge } from '../core/acknowledge';
 import { createEncryptionKey } from '../core/encryption-key';
 import { SecureBucket } from '../core/secure-bucket';
+import { acknowledgeNotReplicated } from '../core/not-replicated';
 
 /**
  * CICD-1: a pipeline artifact bucket for one region other than the pipeline's; pass its `bucket`
@@ -39,7 +39,7 @@ export class ReleaseReplicationBucket extends Construct {
       encryptionKey: this.alias,
       bucketProps: { bucketName: PhysicalName.GENERATE_IF_NEEDED },
     }).bucket;
-    acknowledge(this.bucket.node.defaultChild!, 'NIST.800.53.R5-S3BucketReplicationEnabled',
+    acknowledgeNotReplicated(this.bucket,
       'This bucket holds copies of pipeline artifacts that CodePipeline re-creates on every run from the source revision, so replicating it to another region would protect nothing that is not already kept at the source.');
   }
 }

@@ -11,8 +11,6 @@ export interface EncryptionKeyOptions {
   readonly description: string;
   /** An alias for the key (`alias/...`). @default - no alias */
   readonly alias?: string;
-  /** Sandbox mode: the key is scheduled for deletion (7 days) on `cdk destroy`. @default - the `sandbox` context value */
-  readonly sandbox?: boolean;
 }
 
 /**
@@ -20,7 +18,7 @@ export interface EncryptionKeyOptions {
  * in sandbox mode, because data encrypted with a deleted key is lost for good.
  */
 export function createEncryptionKey(scope: Construct, id: string, options: EncryptionKeyOptions): kms.Key {
-  const sandbox = isSandbox(scope, options.sandbox);
+  const sandbox = isSandbox(scope);
   return new kms.Key(scope, id, {
     description: options.description,
     alias: options.alias,

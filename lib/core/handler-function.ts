@@ -13,7 +13,6 @@ import { acknowledge } from './acknowledge';
 import { createEncryptionKey } from './encryption-key';
 import { EncryptedLogGroup } from './log-group';
 import { acknowledgeNoReservedConcurrency, checkReservedConcurrency } from './reserved-concurrency';
-import { isSandbox } from './sandbox';
 import { ServiceRole } from './service-role';
 import { PropsCheck } from './validation';
 
@@ -104,11 +103,6 @@ export interface HandlerFunctionProps {
    * @default - none; the function runs within the account's unreserved concurrency
    */
   readonly reservedConcurrentExecutions?: number;
-  /**
-   * Sandbox mode: logs and keys are deleted by `cdk destroy`.
-   * @default - the `sandbox` context value
-   */
-  readonly sandbox?: boolean;
 }
 
 /**
@@ -133,12 +127,11 @@ export class HandlerFunction extends Construct {
     const check = new PropsCheck(this, 'HandlerFunction');
     checkReservedConcurrency(check, props.reservedConcurrentExecutions);
     check.throwIfAny();
-    const sandbox = isSandbox(this, props.sandbox);
     this.role = new ServiceRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: props.description,
     });
-    this.logGroup = new EncryptedLogGroup(this, 'Logs', { sandbox }).logGroup;
+    this.logGroup = new EncryptedLogGroup(this, 'Logs').logGroup;
     this.logGroup.grantWrite(this.role);
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
@@ -149,7 +142,7 @@ export class HandlerFunction extends Construct {
 
     let deadLetterQueue: sqs.Queue | undefined;
     if (props.asyncInvocation) {
-      const dlqKey: kms.IKey = createEncryptionKey(this, 'DeadLetterKey', { description: `Encrypts failed events of ${this.node.path}`, sandbox });
+      const dlqKey: kms.IKey = createEncryptionKey(this, 'DeadLetterKey', { description: `Encrypts failed events of ${this.node.path}` });
       deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
         encryption: sqs.QueueEncryption.KMS,
         encryptionMasterKey: dlqKey,

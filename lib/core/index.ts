@@ -12,3 +12,4 @@ export * from './sandbox';
 export { acknowledge, acknowledgeWildcardAction, acknowledgeWildcardResource } from './acknowledge';
 export { createEncryptionKey } from './encryption-key';
 export type { EncryptionKeyOptions } from './encryption-key';
+export * from './not-replicated';

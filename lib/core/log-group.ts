@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { createEncryptionKey } from './encryption-key';
-import { dataRemovalPolicy, isSandbox } from './sandbox';
+import { dataRemovalPolicy } from './sandbox';
 
 const LOGS_KEY_ID = 'DevOpsPatternsLogsKey';
 
@@ -28,11 +28,6 @@ export interface EncryptedLogGroupProps {
    * @default - the stack's shared logs key (created on first use)
    */
   readonly encryptionKey?: kms.IKey;
-  /**
-   * Sandbox mode: the log group is deleted by `cdk destroy`.
-   * @default - the `sandbox` context value, else false (kept)
-   */
-  readonly sandbox?: boolean;
 }
 
 /**
@@ -45,11 +40,11 @@ export class EncryptedLogGroup extends Construct {
    * The stack's shared key for log groups, created on first use. Its policy lets CloudWatch
    * Logs in this account and region use it, only for log groups of this account.
    */
-  public static logsKey(scope: IConstruct, sandbox?: boolean): kms.IKey {
+  public static logsKey(scope: IConstruct): kms.IKey {
     const stack = Stack.of(scope);
     const existing = stack.node.tryFindChild(LOGS_KEY_ID) as kms.Key | undefined;
     if (existing) return existing;
-    const key = createEncryptionKey(stack, LOGS_KEY_ID, { description: `Encrypts CloudWatch Logs log groups of ${stack.stackName}`, sandbox });
+    const key = createEncryptionKey(stack, LOGS_KEY_ID, { description: `Encrypts CloudWatch Logs log groups of ${stack.stackName}` });
     key.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'AllowCloudWatchLogs',
       principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
@@ -71,12 +66,11 @@ export class EncryptedLogGroup extends Construct {
 
   constructor(scope: Construct, id: string, props: EncryptedLogGroupProps = {}) {
     super(scope, id);
-    const sandbox = isSandbox(this, props.sandbox);
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       logGroupName: props.logGroupName,
       retention: props.retention ?? logs.RetentionDays.ONE_YEAR,
-      encryptionKey: props.encryptionKey ?? EncryptedLogGroup.logsKey(this, sandbox),
-      removalPolicy: dataRemovalPolicy(this, sandbox),
+      encryptionKey: props.encryptionKey ?? EncryptedLogGroup.logsKey(this),
+      removalPolicy: dataRemovalPolicy(this),
     });
   }
 }

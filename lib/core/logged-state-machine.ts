@@ -6,7 +6,6 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { EncryptedLogGroup } from './log-group';
-import { isSandbox } from './sandbox';
 import { ServiceRole } from './service-role';
 
 /**
@@ -22,11 +21,6 @@ export interface LoggedStateMachineProps {
    * @default Duration.minutes(30)
    */
   readonly timeout?: Duration;
-  /**
-   * Sandbox mode: the log group is deleted by `cdk destroy`.
-   * @default - the `sandbox` context value
-   */
-  readonly sandbox?: boolean;
 }
 
 /**
@@ -45,12 +39,11 @@ export class LoggedStateMachine extends Construct {
 
   constructor(scope: Construct, id: string, props: LoggedStateMachineProps) {
     super(scope, id);
-    const sandbox = isSandbox(this, props.sandbox);
     this.role = new ServiceRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
       description: props.description,
     });
-    this.logGroup = new EncryptedLogGroup(this, 'Logs', { sandbox });
+    this.logGroup = new EncryptedLogGroup(this, 'Logs');
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(props.definition),
       role: this.role,

@@ -4,7 +4,6 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { createEncryptionKey } from './encryption-key';
-import { isSandbox } from './sandbox';
 
 /**
  * Props for {@link NotificationTopic}.
@@ -36,11 +35,6 @@ export interface NotificationTopicProps {
    */
   readonly emailAddresses?: string[];
 
-  /**
-   * Sandbox mode: the key is scheduled for deletion on `cdk destroy`.
-   * @default - the `sandbox` context value
-   */
-  readonly sandbox?: boolean;
 }
 
 /**
@@ -62,7 +56,6 @@ export class NotificationTopic extends Construct {
     super(scope, id);
     this.encryptionKey = props.encryptionKey ?? createEncryptionKey(this, 'Key', {
       description: `Encrypts notifications of ${this.node.path}`,
-      sandbox: isSandbox(this, props.sandbox),
     });
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: props.displayName,

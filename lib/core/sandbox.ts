@@ -49,17 +49,12 @@ export class Sandbox {
   private constructor() {}
 }
 
-/**
- * Whether `scope` is in sandbox mode (see {@link Sandbox.isEnabled}).
- *
- * `explicit` is the old per-construct `sandbox` prop, honoured only while constructs still
- * thread it; it goes once none does.
- */
-export function isSandbox(scope: IConstruct, explicit?: boolean): boolean {
-  return explicit ?? Sandbox.isEnabled(scope);
+/** Whether `scope` is in sandbox mode (see {@link Sandbox.isEnabled}). */
+export function isSandbox(scope: IConstruct): boolean {
+  return Sandbox.isEnabled(scope);
 }
 
 /** The removal policy for data-bearing resources (see {@link Sandbox.removalPolicy}). */
-export function dataRemovalPolicy(scope: IConstruct, explicit?: boolean): RemovalPolicy {
-  return isSandbox(scope, explicit) ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+export function dataRemovalPolicy(scope: IConstruct): RemovalPolicy {
+  return Sandbox.removalPolicy(scope);
 }

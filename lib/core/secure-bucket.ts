@@ -6,6 +6,7 @@ import { Construct, IConstruct } from 'constructs';
 import { acknowledge } from './acknowledge';
 import { createEncryptionKey } from './encryption-key';
 import { dataRemovalPolicy, isSandbox } from './sandbox';
+import { acknowledgeNotReplicated } from './not-replicated';
 
 /** How a {@link SecureBucket} encrypts objects at rest. */
 export enum SecureBucketEncryption {
@@ -50,12 +51,6 @@ export interface SecureBucketProps {
   readonly disableServerAccessLogs?: boolean;
 
   /**
-   * Sandbox mode: the bucket is emptied and deleted by `cdk destroy`.
-   * @default - the `sandbox` context value, else false (the bucket and its objects are kept)
-   */
-  readonly sandbox?: boolean;
-
-  /**
    * Any `s3.BucketProps` to set or override. Applied over the secure defaults, so a value here
    * always wins; `replicationRules`, `lifecycleRules` and `bucketName` are the usual ones.
    * @default - the secure defaults only
@@ -77,14 +72,13 @@ export class SecureBucket extends Construct {
    * The stack's shared server access log bucket (SSE-S3, as S3 log delivery requires), created on
    * first use. Its logs expire after 365 days.
    */
-  public static accessLogsBucket(scope: IConstruct, sandbox?: boolean): s3.IBucket {
+  public static accessLogsBucket(scope: IConstruct): s3.IBucket {
     const stack = Stack.of(scope);
     const existing = stack.node.tryFindChild(ACCESS_LOGS_ID) as SecureBucket | undefined;
     if (existing) return existing.bucket;
     const logs = new SecureBucket(stack, ACCESS_LOGS_ID, {
       encryption: SecureBucketEncryption.S3_MANAGED,
       disableServerAccessLogs: true,
-      sandbox,
       bucketProps: {
         lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
       },
@@ -93,7 +87,7 @@ export class SecureBucket extends Construct {
     acknowledge(resource, 'AwsSolutions-S1', 'This bucket is the server access log target; logging it to itself would create a log loop, so its own access is audited through CloudTrail instead.');
     acknowledge(resource, 'NIST.800.53.R5-S3BucketLoggingEnabled', 'This bucket is the server access log target; logging it to itself would create a log loop, so its own access is audited through CloudTrail instead.');
     acknowledge(resource, 'NIST.800.53.R5-S3DefaultEncryptionKMS', 'S3 server access log delivery only writes to buckets encrypted with SSE-S3, so this log target cannot use a KMS key.');
-    acknowledge(resource, 'NIST.800.53.R5-S3BucketReplicationEnabled', 'Server access logs are operational records with a 365-day expiry; replicating them to a second region is not worth its cost for a log target.');
+    acknowledgeNotReplicated(logs.bucket, 'Server access logs are operational records with a 365-day expiry; replicating them to a second region is not worth its cost for a log target.');
     return logs.bucket;
   }
 
@@ -107,16 +101,16 @@ export class SecureBucket extends Construct {
     // Log delivery by bucket policy, whatever the app's feature flags: the ACL alternative
     // cannot coexist with ACLs disabled (BucketOwnerEnforced).
     this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
-    const sandbox = isSandbox(this, props.sandbox);
+    const sandbox = isSandbox(this);
     const kmsEncryption = (props.encryption ?? SecureBucketEncryption.KMS) === SecureBucketEncryption.KMS;
     this.encryptionKey = kmsEncryption
-      ? props.encryptionKey ?? createEncryptionKey(this, 'Key', { description: `Encrypts objects in ${Names.uniqueId(this)}`, sandbox })
+      ? props.encryptionKey ?? createEncryptionKey(this, 'Key', { description: `Encrypts objects in ${Names.uniqueId(this)}` })
       : undefined;
 
     const logging: Partial<s3.BucketProps> = props.disableServerAccessLogs
       ? {}
       : {
-        serverAccessLogsBucket: props.serverAccessLogsBucket ?? SecureBucket.accessLogsBucket(this, sandbox),
+        serverAccessLogsBucket: props.serverAccessLogsBucket ?? SecureBucket.accessLogsBucket(this),
         serverAccessLogsPrefix: `${Names.uniqueId(this)}/`,
       };
 
@@ -129,7 +123,7 @@ export class SecureBucket extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
-      removalPolicy: dataRemovalPolicy(this, sandbox),
+      removalPolicy: dataRemovalPolicy(this),
       autoDeleteObjects: sandbox,
       ...logging,
       ...props.bucketProps,

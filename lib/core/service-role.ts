@@ -50,17 +50,6 @@ export class ServiceRole extends iam.Role {
     return this.grantsDependables;
   }
 
-  /**
-   * The first grants policy.
-   * @deprecated a role may have several grants policies, and none before its first grant; use
-   * `grantsPolicies`, `grantsDependable` and `acknowledgeOnGrants()`. Reading this creates the
-   * first policy if no grant has been made yet.
-   */
-  public get grantsPolicy(): iam.ManagedPolicy {
-    if (this.policies.length === 0) this.newPolicy();
-    return this.policies[0];
-  }
-
   /** The customer managed policies that hold the statements granted to this role, in order. */
   public get grantsPolicies(): iam.ManagedPolicy[] {
     return [...this.policies];

@@ -1,3 +1,2 @@
-export * from './not-replicated';
 export * from './replication-destination';
 export * from './replicated-bucket';

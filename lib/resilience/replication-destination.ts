@@ -18,7 +18,7 @@ import { Construct, IConstruct } from 'constructs';
 import { createEncryptionKey } from '../core/encryption-key';
 import { SecureBucket } from '../core/secure-bucket';
 import { PropsCheck } from '../core/validation';
-import { acknowledgeNotReplicated } from './not-replicated';
+import { acknowledgeNotReplicated } from '../core/not-replicated';
 
 /**
  * A bucket that S3 replication can write to. Implemented by {@link ReplicationDestination}, and by

@@ -7,9 +7,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledge } from '../core/acknowledge';
 import { SecureBucket } from '../core/secure-bucket';
 import { PropsCheck } from '../core/validation';
+import { acknowledgeNotReplicated } from '../core/not-replicated';
 
 /**
  * The IAM path of the AWS Config recorder roles this library creates (in {@link ConfigCompliance}
@@ -58,7 +58,7 @@ export class ConfigDeliveryBucket extends Construct {
     const secure = new SecureBucket(this, 'Bucket', { bucketProps: { bucketName: props.bucketName } });
     this.bucket = secure.bucket;
     this.encryptionKey = secure.encryptionKey!;
-    acknowledge(this.bucket.node.defaultChild!, 'NIST.800.53.R5-S3BucketReplicationEnabled',
+    acknowledgeNotReplicated(this.bucket,
       'AWS Config delivery files are versioned, retained and KMS-protected here, and the configuration items they record stay queryable in AWS Config itself for its retention period; a user who needs a second-region copy passes a ReplicatedBucket (RES-7) as the delivery bucket instead.');
     if (!props.organizationId) return;
 
