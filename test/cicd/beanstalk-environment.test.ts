@@ -163,10 +163,6 @@ describe('CICD-7 BeanstalkEnvironment', () => {
       option('aws:elbv2:listener:default', 'ListenerEnabled', 'false'),
     ]));
   });
-
-  test('snapshot of Cicd7-Beanstalk', () => {
-    expect(template.toJSON()).toMatchSnapshot();
-  });
 });
 
 describe('CICD-7 BeanstalkEnvironment refusals', () => {

@@ -137,10 +137,6 @@ describe('IAC-7 AccountBaseline', () => {
       })]) },
     });
   });
-
-  test('snapshot of Iac7-Management-AccountBaseline', () => {
-    expect(template.toJSON()).toMatchSnapshot();
-  });
 });
 
 describe('sandbox mode', () => {

@@ -55,11 +55,6 @@ describe('SEC-2 ConfigCompliance under Control Tower (the example app)', () => {
   test('the conformance pack leaves out the management account, where Control Tower records nothing', () => {
     admin.hasResourceProperties('AWS::Config::OrganizationConformancePack', { ExcludedAccounts: [MANAGEMENT] });
   });
-
-  test.each([['Sec2-Management'], ['Sec2-SecurityAdmin']])('snapshot of %s', (name) => {
-    const stack = Object.values(stacks).find((s?: Stack) => s?.stackName === name)!;
-    expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
-  });
 });
 
 describe('SEC-2 ConfigCompliance without Control Tower (-c controlTower=false)', () => {
@@ -191,7 +186,8 @@ describe('SEC-2 ConfigCompliance without Control Tower (-c controlTower=false)',
     expect(stacks.admin.dependencies).toContain(stacks.management);
   });
 
-  test.each([['Sec2-LogArchive'], ['Sec2-Management'], ['Sec2-SecurityAdmin']])('snapshot of %s', (name) => {
+  // Not in the example app (which runs under Control Tower), so its snapshots live here.
+  test.each([['Sec2-LogArchive'], ['Sec2-Management'], ['Sec2-SecurityAdmin']])('snapshot of %s without Control Tower', (name) => {
     const stack = Object.values(stacks).find((s?: Stack) => s?.stackName === name)!;
     expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
   });
