@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', 'cdk.out.integ/**', 'dist/**', 'dist-jsii/**', 'coverage/**', '**/*.d.ts', '**/*.js', '**/*.mjs'] },
+  { ignores: ['node_modules/**', 'cdk.out/**', 'cdk.out.integ/**', 'dist/**', 'dist-jsii/**', 'coverage/**', '.readme-snippets/**', '**/*.d.ts', '**/*.js', '**/*.mjs'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
