@@ -7,13 +7,13 @@ import { BeanstalkDeploymentPolicy, BeanstalkEnvironment, BeanstalkEnvironmentTy
 import { addBeanstalkEnvironmentExamples, BeanstalkEnvironmentExamples } from '../../examples/cicd/beanstalk-environment';
 import { deployTimeAzs, exampleVpc } from '../../examples/cicd/ecs-blue-green-service';
 import { exampleConfig } from '../../examples/config';
-import { checkedApp, synthWithChecks } from '../support/app';
+import { checkedApp, synthWithChecks, exampleTestApp } from '../support/app';
 import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 function examples(context: Record<string, unknown> = {}): { app: App; stacks: BeanstalkEnvironmentExamples } {
-  const app = checkedApp(context);
+  const app = exampleTestApp(context);
   const stacks = addBeanstalkEnvironmentExamples(app, exampleConfig(app));
-  synthWithChecks(app);
+  app.synth();
   return { app, stacks };
 }
 

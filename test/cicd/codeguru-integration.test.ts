@@ -5,15 +5,15 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { CodeGuruIntegration } from '../../lib';
 import { addCodeGuruIntegrationExamples } from '../../examples/cicd/codeguru-integration';
 import { exampleConfig } from '../../examples/config';
-import { checkedApp, synthWithChecks } from '../support/app';
+import { checkedApp, synthWithChecks, exampleTestApp } from '../support/app';
 import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 const WORKLOAD = '444444444444';
 
 function examples(context: Record<string, unknown> = {}) {
-  const app = checkedApp(context);
+  const app = exampleTestApp(context);
   const stacks = addCodeGuruIntegrationExamples(app, exampleConfig(app));
-  synthWithChecks(app);
+  app.synth();
   return stacks;
 }
 

@@ -8,13 +8,13 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EcsBlueGreenService, EcsBlueGreenServiceProps, TrafficShift } from '../../lib';
 import { addEcsBlueGreenServiceExamples, EcsBlueGreenServiceExamples, exampleVpc, deployTimeAzs } from '../../examples/cicd/ecs-blue-green-service';
 import { exampleConfig } from '../../examples/config';
-import { checkedApp, synthWithChecks } from '../support/app';
+import { exampleTestApp } from '../support/app';
 import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 function examples(context: Record<string, unknown> = {}): { app: App; stacks: EcsBlueGreenServiceExamples } {
-  const app = checkedApp(context);
+  const app = exampleTestApp(context);
   const stacks = addEcsBlueGreenServiceExamples(app, exampleConfig(app));
-  synthWithChecks(app);
+  app.synth();
   return { app, stacks };
 }
 

@@ -4,13 +4,13 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import { GitHubWebhookBuild } from '../../lib';
 import { addGitHubWebhookBuildExamples } from '../../examples/cicd/github-webhook-build';
 import { exampleConfig } from '../../examples/config';
-import { checkedApp, synthWithChecks } from '../support/app';
+import { checkedApp, synthWithChecks, exampleTestApp } from '../support/app';
 import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 function examples(context: Record<string, unknown> = {}) {
-  const app = checkedApp(context);
+  const app = exampleTestApp(context);
   const stacks = addGitHubWebhookBuildExamples(app, exampleConfig(app));
-  synthWithChecks(app);
+  app.synth();
   return stacks;
 }
 

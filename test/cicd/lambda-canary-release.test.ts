@@ -8,15 +8,15 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { LambdaCanaryRelease, TrafficShift } from '../../lib';
 import { addLambdaCanaryReleaseExamples, exampleFunction, LambdaCanaryReleaseExamples } from '../../examples/cicd/lambda-canary-release';
 import { exampleConfig } from '../../examples/config';
-import { checkedApp, synthWithChecks } from '../support/app';
+import { checkedApp, synthWithChecks, exampleTestApp } from '../support/app';
 import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 const ENV = { account: '444444444444', region: 'eu-west-1' };
 
 function examples(context: Record<string, unknown> = {}): { app: App; stacks: LambdaCanaryReleaseExamples } {
-  const app = checkedApp(context);
+  const app = exampleTestApp(context);
   const stacks = addLambdaCanaryReleaseExamples(app, exampleConfig(app));
-  synthWithChecks(app);
+  app.synth();
   return { app, stacks };
 }
 

@@ -5,7 +5,7 @@ import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import { PullRequestChecks } from '../../lib';
 import { addPullRequestChecksExamples } from '../../examples/cicd/pull-request-checks';
 import { exampleConfig } from '../../examples/config';
-import { checkedApp, synthWithChecks } from '../support/app';
+import { checkedApp, synthWithChecks, exampleTestApp } from '../support/app';
 import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 const WORKLOAD = '444444444444';
@@ -24,9 +24,9 @@ function codecommitActions(template: Template, role: RegExp): string[] {
 }
 
 function examples(context: Record<string, unknown> = {}) {
-  const app = checkedApp(context);
+  const app = exampleTestApp(context);
   const stacks = addPullRequestChecksExamples(app, exampleConfig(app));
-  synthWithChecks(app);
+  app.synth();
   return stacks;
 }
 

@@ -12,12 +12,12 @@ import { IConstruct } from 'constructs';
 import { acknowledge, ReleasePipeline, ReleasePipelineProps, ReleaseReplicationBucket, ReleaseSource, ServerDeployment, ServiceRole } from '../../lib';
 import { addReleasePipelineExamples } from '../../examples/cicd/release-pipeline';
 import { exampleConfig } from '../../examples/config';
-import { checkedApp, synthWithChecks } from '../support/app';
+import { checkedApp, synthWithChecks, exampleTestApp } from '../support/app';
 import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
-const app = checkedApp();
+const app = exampleTestApp();
 const stacks = addReleasePipelineExamples(app, exampleConfig(app));
-synthWithChecks(app);
+app.synth();
 const main = Template.fromStack(stacks.codeCommitRelease);
 const gitHub = Template.fromStack(stacks.gitHubBlueGreen);
 const replicas = Template.fromStack(stacks.replicas);

@@ -9,12 +9,12 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { NotificationTopic, ServerDeployment, ServerRollout } from '../../lib';
 import { addReleasePipelineExamples } from '../../examples/cicd/release-pipeline';
 import { exampleConfig } from '../../examples/config';
-import { checkedApp, synthWithChecks } from '../support/app';
+import { checkedApp, synthWithChecks, exampleTestApp } from '../support/app';
 import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
-const app = checkedApp();
+const app = exampleTestApp();
 const stacks = addReleasePipelineExamples(app, exampleConfig(app));
-synthWithChecks(app);
+app.synth();
 const inPlace = Template.fromStack(stacks.codeCommitRelease);
 const blueGreen = Template.fromStack(stacks.gitHubBlueGreen);
 

@@ -8,16 +8,16 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { acknowledgeNotReplicated, NotificationTopic, ReplicatedBucket, ReplicationDestination, Sandbox, SecureBucket } from '../../lib';
 import { addReplicatedBucketExamples, ReplicatedBucketExamples } from '../../examples/resilience/replicated-bucket';
 import { exampleConfig } from '../../examples/config';
-import { checkedApp, synthWithChecks } from '../support/app';
+import { checkedApp, synthWithChecks, exampleTestApp } from '../support/app';
 import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 const WORKLOAD = '444444444444';
 const LOG_ARCHIVE = '333333333333';
 
 function examples(context: Record<string, unknown> = {}): { app: App; stacks: ReplicatedBucketExamples } {
-  const app = checkedApp(context);
+  const app = exampleTestApp(context);
   const stacks = addReplicatedBucketExamples(app, exampleConfig(app));
-  synthWithChecks(app);
+  app.synth();
   return { app, stacks };
 }
 

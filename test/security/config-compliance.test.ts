@@ -6,16 +6,16 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { ComplianceRule, ConfigCompliance, ConfigDelegatedAdmin, ConfigDeliveryBucket } from '../../lib';
 import { exampleConfig } from '../../examples/config';
 import { addConfigComplianceExamples, ConfigComplianceExamples } from '../../examples/security/config-compliance';
-import { checkedApp, synthWithChecks } from '../support/app';
+import { checkedApp, synthWithChecks, exampleTestApp } from '../support/app';
 import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 const MANAGEMENT = '111111111111';
 const SECURITY = '222222222222';
 
 function examples(context: Record<string, unknown> = {}): ConfigComplianceExamples {
-  const app = checkedApp(context);
+  const app = exampleTestApp(context);
   const stacks = addConfigComplianceExamples(app, exampleConfig(app));
-  synthWithChecks(app);
+  app.synth();
   return stacks;
 }
 

@@ -7,16 +7,16 @@ import { exampleConfig } from '../../examples/config';
 import { addGuardDutyOrganizationExamples, GuardDutyOrganizationExamples } from '../../examples/security/guardduty-organization';
 import { acknowledge } from '../../lib/core/acknowledge';
 import { timing } from '../../lib/security/handlers/organization-admin/retry';
-import { checkedApp, synthWithChecks } from '../support/app';
+import { checkedApp, synthWithChecks, exampleTestApp } from '../support/app';
 import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 const MANAGEMENT = '111111111111';
 const SECURITY = '222222222222';
 
 function examples(context: Record<string, unknown> = {}): GuardDutyOrganizationExamples {
-  const app = checkedApp(context);
+  const app = exampleTestApp(context);
   const stacks = addGuardDutyOrganizationExamples(app, exampleConfig(app));
-  synthWithChecks(app);
+  app.synth();
   return stacks;
 }
 

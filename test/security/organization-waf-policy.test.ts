@@ -3,16 +3,16 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { OrganizationWafPolicy } from '../../lib';
 import { addOrganizationWafPolicyExamples } from '../../examples/security/organization-waf-policy';
 import { exampleConfig } from '../../examples/config';
-import { checkedApp, synthWithChecks } from '../support/app';
+import { checkedApp, synthWithChecks, exampleTestApp } from '../support/app';
 import { expectPermissionsHold, stacksOf } from '../support/permissions';
 
 describe('SEC-4 OrganizationWafPolicy', () => {
   test('every service-to-service edge of the example stacks is allowed by their policies (permission test)', async () => {
     await expectPermissionsHold(stacksOf(stacks));
   });
-  const app = checkedApp();
+  const app = exampleTestApp();
   const stacks = addOrganizationWafPolicyExamples(app, exampleConfig(app));
-  synthWithChecks(app);
+  app.synth();
   const template = Template.fromStack(stacks.primary);
   const policy = Object.values(template.findResources('AWS::FMS::Policy'))[0] as { Properties: { SecurityServicePolicyData: { ManagedServiceData: string } } };
   const data = JSON.parse(policy.Properties.SecurityServicePolicyData.ManagedServiceData);

@@ -4,7 +4,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { SecretStore, SecretStoreKind } from '../../lib';
 import { addSecretStoreExamples } from '../../examples/security/secret-store';
 import { exampleConfig } from '../../examples/config';
-import { checkedApp, synthWithChecks } from '../support/app';
+import { checkedApp, synthWithChecks, exampleTestApp } from '../support/app';
 import { expectPermissionsHold } from '../support/permissions';
 
 const WORKLOAD = '444444444444';
@@ -13,9 +13,9 @@ describe('SEC-3 SecretStore', () => {
   test('every service-to-service edge of the example stacks is allowed by their policies (permission test)', async () => {
     await expectPermissionsHold(workload);
   });
-  const app = checkedApp();
+  const app = exampleTestApp();
   const { workload } = addSecretStoreExamples(app, exampleConfig(app));
-  synthWithChecks(app);
+  app.synth();
   const template = Template.fromStack(workload);
 
   test('the database secret is generated (never in the template) and encrypted with a customer managed key', () => {

@@ -23,6 +23,15 @@ export function checkedApp(context: Record<string, unknown> = {}, props: AppProp
   return app;
 }
 
+/**
+ * An app with cdk.json's context and no checks, for assertions on a pattern's example stacks:
+ * test/examples/example-app.test.ts runs the checks over every example stack once, so a
+ * pattern's own test file need not pay for the rule packs again.
+ */
+export function exampleTestApp(context: Record<string, unknown> = {}): App {
+  return new App({ context: { ...cdkJsonContext(), ...context } });
+}
+
 /** An app with every example stack and the checks, as `cdk synth` builds it. */
 export function exampleApp(context: Record<string, unknown> = {}): App {
   const app = checkedApp(context);
