@@ -63,7 +63,7 @@ export function exampleAppSpec(deploymentType: AppSpecDeploymentType): AppSpec {
     deploymentType,
     files: [{ source: 'site', destination: '/usr/share/nginx/html' }],
     fileExistsBehavior: FileExistsBehavior.OVERWRITE,
-    permissions: [{ object: '/usr/share/nginx/html', owner: 'nginx', group: 'nginx', mode: '644', type: [PermissionObjectType.FILE] }],
+    permissions: [{ path: '/usr/share/nginx/html', owner: 'nginx', group: 'nginx', mode: '644', appliesTo: [PermissionObjectType.FILE] }],
   });
   appSpec.addHook(DeploymentHook.APPLICATION_STOP, { location: 'scripts/stop.sh', timeout: Duration.minutes(2) });
   appSpec.addHook(DeploymentHook.APPLICATION_START, { location: 'scripts/start.sh', timeout: Duration.minutes(2) });

@@ -82,18 +82,18 @@ export interface AppSpecFile {
 
 /** Permissions CodeDeploy applies to copied files (Linux only). */
 export interface AppSpecPermission {
-  /** The file or directory on the instance, an absolute path. */
-  readonly object: string;
+  /** The file or directory on the instance, an absolute path (AppSpec's `object`). */
+  readonly path: string;
   /**
-   * A glob pattern of the objects under `object` it applies to.
+   * A glob pattern of the objects under `path` it applies to.
    * @default - every object
    */
   readonly pattern?: string;
   /**
-   * Patterns of objects it does not apply to.
+   * Patterns of objects it does not apply to (AppSpec's `except`).
    * @default - none
    */
-  readonly except?: string[];
+  readonly exclude?: string[];
   /**
    * The owner.
    * @default - unchanged
@@ -110,10 +110,10 @@ export interface AppSpecPermission {
    */
   readonly mode?: string;
   /**
-   * Whether it applies to files, directories or both.
+   * Whether it applies to files, directories or both (AppSpec's `type`).
    * @default - both
    */
-  readonly type?: PermissionObjectType[];
+  readonly appliesTo?: PermissionObjectType[];
 }
 
 /** One script a hook runs. */
@@ -250,7 +250,7 @@ export class AppSpec {
       problems.push('permissions are only applied on Linux instances: CodeDeploy refuses a permissions section for Windows Server');
     }
     this.permissions.forEach((p, i) => {
-      if (!p.object) problems.push(`permissions[${i}] needs an object`);
+      if (!p.path) problems.push(`permissions[${i}] needs a path`);
       if (p.mode !== undefined && !/^[0-7]{3,4}$/.test(p.mode)) problems.push(`permissions[${i}].mode must be three or four octal digits, got "${p.mode}"`);
     });
     for (const hook of props.hooks ?? []) {
@@ -288,15 +288,15 @@ export class AppSpec {
     if (this.permissions.length > 0) {
       lines.push('permissions:');
       for (const p of this.permissions) {
-        lines.push(`  - object: ${scalar(p.object)}`);
+        lines.push(`  - object: ${scalar(p.path)}`);
         if (p.pattern !== undefined) lines.push(`    pattern: ${scalar(p.pattern)}`);
-        if (p.except && p.except.length > 0) lines.push(`    except: [${p.except.map(scalar).join(', ')}]`);
+        if (p.exclude && p.exclude.length > 0) lines.push(`    except: [${p.exclude.map(scalar).join(', ')}]`);
         if (p.owner !== undefined) lines.push(`    owner: ${scalar(p.owner)}`);
         if (p.group !== undefined) lines.push(`    group: ${scalar(p.group)}`);
         if (p.mode !== undefined) lines.push(`    mode: ${p.mode}`);
-        if (p.type && p.type.length > 0) {
+        if (p.appliesTo && p.appliesTo.length > 0) {
           lines.push('    type:');
-          for (const t of p.type) lines.push(`      - ${t}`);
+          for (const t of p.appliesTo) lines.push(`      - ${t}`);
         }
       }
     }

@@ -110,13 +110,13 @@ export class BeanstalkDeploymentPolicy {
   }
 
   /**
-   * @param type the policy
+   * @param policyType the policy
    * @param batchSizePercent the batch size of the rolling policies
    * @param newVersionPercent the canary share of traffic splitting
    * @param evaluationTimeMinutes the evaluation time of traffic splitting
    */
   private constructor(
-    public readonly type: BeanstalkDeploymentPolicyType,
+    public readonly policyType: BeanstalkDeploymentPolicyType,
     public readonly batchSizePercent?: number,
     public readonly newVersionPercent?: number,
     public readonly evaluationTimeMinutes?: number,
@@ -141,10 +141,10 @@ export class BeanstalkDeploymentPolicy {
       problems.push(`traffic split evaluation time must be a whole number of minutes between ${MIN_EVALUATION_MINUTES} and ${MAX_EVALUATION_MINUTES}, got ${evaluation}`);
     }
     if (environmentType === BeanstalkEnvironmentType.SINGLE_INSTANCE) {
-      if (this.type === BeanstalkDeploymentPolicyType.TRAFFIC_SPLITTING) {
+      if (this.policyType === BeanstalkDeploymentPolicyType.TRAFFIC_SPLITTING) {
         problems.push('traffic splitting needs a load-balanced environment: a single-instance environment has no load balancer to split traffic');
-      } else if (this.type === BeanstalkDeploymentPolicyType.ROLLING || this.type === BeanstalkDeploymentPolicyType.ROLLING_WITH_ADDITIONAL_BATCH) {
-        problems.push(`${this.type} deployments need a load-balanced environment: a single-instance environment has no batches`);
+      } else if (this.policyType === BeanstalkDeploymentPolicyType.ROLLING || this.policyType === BeanstalkDeploymentPolicyType.ROLLING_WITH_ADDITIONAL_BATCH) {
+        problems.push(`${this.policyType} deployments need a load-balanced environment: a single-instance environment has no batches`);
       }
     }
     return problems;
@@ -157,7 +157,7 @@ export class BeanstalkDeploymentPolicy {
   public _optionSettings(): elasticbeanstalk.CfnEnvironment.OptionSettingProperty[] {
     const command = 'aws:elasticbeanstalk:command';
     const settings: elasticbeanstalk.CfnEnvironment.OptionSettingProperty[] = [
-      { namespace: command, optionName: 'DeploymentPolicy', value: this.type },
+      { namespace: command, optionName: 'DeploymentPolicy', value: this.policyType },
     ];
     if (this.batchSizePercent !== undefined) {
       settings.push(
@@ -165,7 +165,7 @@ export class BeanstalkDeploymentPolicy {
         { namespace: command, optionName: 'BatchSize', value: String(this.batchSizePercent) },
       );
     }
-    if (this.type === BeanstalkDeploymentPolicyType.TRAFFIC_SPLITTING) {
+    if (this.policyType === BeanstalkDeploymentPolicyType.TRAFFIC_SPLITTING) {
       const ns = 'aws:elasticbeanstalk:trafficsplitting';
       settings.push(
         { namespace: ns, optionName: 'NewVersionPercent', value: String(this.newVersionPercent) },

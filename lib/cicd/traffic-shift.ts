@@ -56,12 +56,12 @@ export class TrafficShift {
   }
 
   /**
-   * @param type how traffic moves
+   * @param shiftType how traffic moves
    * @param percentage the share of each step, for canary and linear shifts
    * @param interval the time between steps, for canary and linear shifts
    */
   private constructor(
-    public readonly type: TrafficShiftType,
+    public readonly shiftType: TrafficShiftType,
     public readonly percentage?: number,
     public readonly interval?: Duration,
   ) {}
@@ -76,7 +76,7 @@ export class TrafficShift {
    * @internal
    */
   public _problems(): string[] {
-    if (this.type === TrafficShiftType.ALL_AT_ONCE) return [];
+    if (this.shiftType === TrafficShiftType.ALL_AT_ONCE) return [];
     const problems: string[] = [];
     const p = this.percentage!;
     if (!Number.isInteger(p) || p < 1 || p > 99) {
@@ -94,9 +94,9 @@ export class TrafficShift {
    * @internal
    */
   public _trafficRouting(): codedeploy.TrafficRouting {
-    if (this.type === TrafficShiftType.ALL_AT_ONCE) return codedeploy.TrafficRouting.allAtOnce();
+    if (this.shiftType === TrafficShiftType.ALL_AT_ONCE) return codedeploy.TrafficRouting.allAtOnce();
     const props = { percentage: this.percentage!, interval: this.interval! };
-    return this.type === TrafficShiftType.CANARY
+    return this.shiftType === TrafficShiftType.CANARY
       ? codedeploy.TrafficRouting.timeBasedCanary(props)
       : codedeploy.TrafficRouting.timeBasedLinear(props);
   }
@@ -106,6 +106,6 @@ export class TrafficShift {
    * @internal
    */
   public _key(): string {
-    return this.type === TrafficShiftType.ALL_AT_ONCE ? this.type : `${this.type}-${this.percentage}-${this.intervalMinutes}`;
+    return this.shiftType === TrafficShiftType.ALL_AT_ONCE ? this.shiftType : `${this.shiftType}-${this.percentage}-${this.intervalMinutes}`;
   }
 }

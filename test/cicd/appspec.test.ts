@@ -7,7 +7,7 @@ describe('CICD-4 AppSpec builder', () => {
       deploymentType: AppSpecDeploymentType.IN_PLACE,
       files: [{ source: 'site', destination: '/usr/share/nginx/html' }],
       fileExistsBehavior: FileExistsBehavior.OVERWRITE,
-      permissions: [{ object: '/usr/share/nginx/html', owner: 'nginx', group: 'nginx', mode: '644', type: [PermissionObjectType.FILE] }],
+      permissions: [{ path: '/usr/share/nginx/html', owner: 'nginx', group: 'nginx', mode: '644', appliesTo: [PermissionObjectType.FILE] }],
     });
     // Added out of order on purpose.
     appSpec.addHook(DeploymentHook.VALIDATE_SERVICE, { location: 'scripts/validate.sh', timeout: Duration.minutes(5), runas: 'nginx' });
@@ -139,13 +139,13 @@ describe('CICD-4 AppSpec builder', () => {
     test('refuses Linux-only sections on Windows, listing every problem', () => {
       expect(() => new AppSpec({
         os: AppSpecOperatingSystem.WINDOWS,
-        permissions: [{ object: 'C:\\app' }],
+        permissions: [{ path: 'C:\\app' }],
         hooks: [{ hook: DeploymentHook.APPLICATION_START, scripts: [{ location: 'start.ps1', runas: 'Administrator' }] }],
       })).toThrow(/\(2 problems\)[\s\S]*permissions are only applied on Linux[\s\S]*supports runas only on Linux/);
     });
 
     test('refuses a mode that is not octal', () => {
-      expect(() => new AppSpec({ permissions: [{ object: '/opt/app', mode: 'rwx' }] }))
+      expect(() => new AppSpec({ permissions: [{ path: '/opt/app', mode: 'rwx' }] }))
         .toThrow(/permissions\[0\]\.mode must be three or four octal digits, got "rwx"/);
     });
   });
