@@ -8,7 +8,7 @@
 import { App } from 'aws-cdk-lib';
 import { addAllExamples } from '../examples';
 import { ConstructPropsError } from '../lib/core/validation';
-import { applyChecks, checksSummary } from './checks';
+import { applyChecks, checksSummary } from '../lib/checks';
 
 try {
   const app = new App();

@@ -6,7 +6,7 @@
  */
 import { App, BootstraplessSynthesizer, RemovalPolicies, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { applyChecks } from '../../bin/checks';
+import { applyChecks } from '../../lib/checks';
 import { HealthEventAutomation, NotificationTopic, Sandbox, TrailTamperResponse } from '../../lib';
 
 /** What every member account gets, in every baseline region. */

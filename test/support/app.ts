@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, AppProps, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { applyChecks } from '../../bin/checks';
+import { applyChecks } from '../../lib/checks';
 import { addAllExamples } from '../../examples';
 
 const CDK_JSON = path.join(__dirname, '..', '..', 'cdk.json');

@@ -6,6 +6,18 @@ import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 export const RULE_PACKS = ['AwsSolutions', 'NIST.800.53.R5'];
 
 /**
+ * The checks, for your own app too (an entry point of its own, outside the construct API, so
+ * the library does not need cdk-nag unless you use them):
+ *
+ * ```ts
+ * import { App } from 'aws-cdk-lib';
+ * import { applyChecks } from '@devops-patterns/cdk-reference/dist/lib/checks';
+ *
+ * const app = new App();
+ * // ... your stacks
+ * applyChecks(app);
+ * ```
+ *
  * The checks every synth of the example app and every test runs: the cdk-nag `AwsSolutions`
  * and `NIST.800.53.R5` packs, next to the CloudFormation validation that aws-cdk-lib runs itself
  * (made an error by `@aws-cdk/core:validateAgainstDefaultRules`, and warnings made errors by
