@@ -27,6 +27,11 @@ export interface ExampleConfig {
   readonly workloadOuId: string;
   /** Whether every example stack is fully destroyable. */
   readonly sandbox: boolean;
+  /**
+   * Whether the organization runs Control Tower (context `controlTower`, true unless false): SEC-2
+   * then reuses Control Tower's Config recorders instead of deploying its own.
+   */
+  readonly controlTower: boolean;
 }
 
 const ACCOUNT = /^\d{12}$/;
@@ -52,6 +57,7 @@ export function exampleConfig(app: App): ExampleConfig {
     organizationRootId: text('organizationRootId'),
     workloadOuId: text('workloadOuId'),
     sandbox: Sandbox.isEnabled(app),
+    controlTower: flag(app, 'controlTower', true),
   };
   const problems: string[] = [];
   for (const key of ['managementAccount', 'securityAccount', 'logArchiveAccount', 'workloadAccount'] as const) {
@@ -66,6 +72,15 @@ export function exampleConfig(app: App): ExampleConfig {
   if (config.primaryRegion === config.secondaryRegion) problems.push(`secondaryRegion must differ from primaryRegion (replicas and failover need a second region), both are "${config.primaryRegion}"`);
   if (problems.length > 0) throw new ConstructPropsError('App', 'example app context', problems);
   return config;
+}
+
+/** A true/false context value: `true`/`"true"`, `false`/`"false"`, or the default when unset. */
+function flag(app: App, key: string, byDefault: boolean): boolean {
+  const value: unknown = app.node.tryGetContext(key);
+  if (value === undefined) return byDefault;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ConstructPropsError('App', 'example app context', [`the "${key}" context value must be true or false, got ${JSON.stringify(value)}`]);
 }
 
 /** The environment of `account` in the primary or secondary region. */

@@ -124,18 +124,10 @@ export interface ConfigComplianceExamples {
   readonly admin: ConfigAdminStack;
 }
 
-/**
- * Whether the organization runs Control Tower: context `controlTower`, true unless set to
- * `false` (the example app assumes Control Tower, like IAC-7).
- */
-function underControlTower(app: App): boolean {
-  const value: unknown = app.node.tryGetContext('controlTower');
-  return !(value === false || value === 'false');
-}
 
 /** Adds the SEC-2 example stacks to `app`. */
 export function addConfigComplianceExamples(app: App, config: ExampleConfig): ConfigComplianceExamples {
-  const controlTower = underControlTower(app);
+  const controlTower = config.controlTower;
   const logArchive = controlTower ? undefined : new ConfigLogArchiveStack(app, 'Sec2-LogArchive', {
     env: env(config.logArchiveAccount, config.primaryRegion),
     description: 'SEC-2 ConfigCompliance: central AWS Config bucket for member accounts (log archive account, deploy first)',
