@@ -19,6 +19,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { NotificationTopic } from '../core/notification-topic';
+import { acknowledge } from '../core/acknowledge';
 
 /**
  * Props for {@link CodeGuruIntegration}.
@@ -125,6 +126,9 @@ export class CodeGuruIntegration extends Construct {
         name: props.reviewerRepository.repositoryName,
         type: 'CodeCommit',
       });
+      // The construct's own warning above already says this, with what to use instead.
+      acknowledge(this.repositoryAssociation, 'CloudFormation-Validate::W3697',
+        'CodeGuru Reviewer is in maintenance mode; the association is an explicit opt-in and this construct warns at synth with the replacement to use, so the validator\'s note repeats that warning.');
     }
   }
 }

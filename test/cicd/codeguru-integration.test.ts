@@ -102,7 +102,7 @@ describe('CICD-8 CodeGuru Reviewer opt-in', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::CodeGuruReviewer::RepositoryAssociation', { Name: 'orders-service', Type: 'CodeCommit' });
   });
 
-  test('with the checks on, the opt-in is never silent: the warning and CloudFormation\'s maintenance-mode notice are findings', () => {
+  test('with the checks on, the opt-in is never silent: the construct\'s warning is a finding, and CloudFormation\'s maintenance-mode notice, which says the same, is acknowledged on the association', () => {
     const app = checkedApp();
     optIn(app);
     let message = '';
@@ -112,6 +112,6 @@ describe('CICD-8 CodeGuru Reviewer opt-in', () => {
       message = (error as Error).message;
     }
     expect(message).toContain("Annotation::@devops-patterns/cicd:codeguru-reviewer-closed");
-    expect(message).toContain('CloudFormation-Validate::W3697');
+    expect(message).not.toContain('CloudFormation-Validate::W3697');
   });
 });
