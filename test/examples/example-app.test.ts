@@ -120,3 +120,57 @@ describe('the example app in sandbox mode (-c sandbox=true)', () => {
     }
   });
 });
+
+describe('the pattern diagrams of the README (npm run diagrams)', () => {
+  // Loaded here, so that this block is all this check adds to the file.
+  let fs: typeof import('fs');
+  let path: typeof import('path');
+  let createHash: typeof import('crypto').createHash;
+  let sources: Record<string, string>;
+  let root: string;
+  beforeAll(async () => {
+    fs = await import('fs');
+    path = await import('path');
+    createHash = (await import('crypto')).createHash;
+    // (jest.requireActual: a relative dynamic import() would need a .js extension under node16.)
+    sources = jest.requireActual<typeof import('../../scripts/diagram-dot')>('../../scripts/diagram-dot').diagramSources(assembly);
+    root = path.join(__dirname, '..', '..');
+  });
+  const RERUN = 'run `npm run diagrams` and commit docs/diagrams';
+
+  /** Each `### <ID> ...` section of the README: its ID and its text up to the next heading. */
+  function patternSections(): Array<{ id: string; text: string }> {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    return [...readme.matchAll(/^### ([A-Z]+-\d+) [^\n]*\n([\s\S]*?)(?=^#{1,3} |(?![\s\S]))/gm)].map((m) => ({ id: m[1], text: m[2] }));
+  }
+
+  test('every pattern section of the README shows its diagram, an SVG committed in docs/diagrams and drawn from the example app', () => {
+    const sections = patternSections();
+    expect(sections.length).toBeGreaterThanOrEqual(17);
+    const problems = sections.flatMap(({ id, text }) => [
+      ...(fs.existsSync(path.join(root, 'docs', 'diagrams', `${id}.svg`)) ? [] : [`${id}: docs/diagrams/${id}.svg is missing: ${RERUN}`]),
+      ...(new RegExp(`!\\[[^\\]]*\\]\\(docs/diagrams/${id}\\.svg\\)`).test(text) ? [] : [`${id}: its README section does not show ![...](docs/diagrams/${id}.svg)`]),
+      ...(id in sources ? [] : [`${id}: no example stack is drawn for it (a stack name starting with its ID, or a StackSet member cut in scripts/diagram-dot.ts)`]),
+    ]);
+    expect(problems).toEqual([]);
+  });
+
+  test('every committed diagram is what `npm run diagrams` generates from the example app now', () => {
+    const dir = path.join(root, 'docs', 'diagrams');
+    const committed = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+    const problems = [
+      ...Object.entries(sources).flatMap(([id, source]) => {
+        const dot = path.join(dir, `${id}.dot`);
+        const svg = path.join(dir, `${id}.svg`);
+        if (!fs.existsSync(dot)) return [`docs/diagrams/${id}.dot is missing: ${RERUN}`];
+        if (fs.readFileSync(dot, 'utf8') !== source) return [`docs/diagrams/${id}.dot is stale (the example app has changed): ${RERUN}`];
+        const hash = createHash('sha256').update(source).digest('hex');
+        if (!fs.existsSync(svg) || !fs.readFileSync(svg, 'utf8').includes(`sha256 ${hash}`)) return [`docs/diagrams/${id}.svg was not rendered from the current ${id}.dot: ${RERUN}`];
+        return [];
+      }),
+      ...committed.filter((f) => !(f.replace(/\.(dot|svg)$/, '') in sources)).map((f) => `docs/diagrams/${f} belongs to no pattern of the example app: ${RERUN}`),
+    ];
+    expect(Object.keys(sources).length).toBeGreaterThanOrEqual(17);
+    expect(problems).toEqual([]);
+  });
+});
