@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
-import { applyChecks } from '../bin/checks';
+import { applyChecks } from '../lib/checks';
 import { addAllExamples } from '../examples';
 import { diagramSources } from './diagram-dot';
 
