@@ -2,8 +2,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { readAssembly, selectStacks } from '../../lib/verify/assembly';
-import { VerifyError } from '../../lib/verify/errors';
+import { readAssembly, selectStacks } from '../../packages/verify/src/assembly';
+import { VerifyError } from '../../packages/verify/src/errors';
 import { exampleConfig } from '../../examples/config';
 import { addReplicatedBucketExamples } from '../../examples/resilience/replicated-bucket';
 import { checkedApp } from '../support/app';

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { main, parseArguments } from '../../lib/verify/cli';
+import { main, parseArguments } from '../../packages/verify/src/cli';
 import { awsError, fakeClock, fixtureTemplate, recordingFactory, WORKLOAD, writeAssembly } from './fixture';
 
 const cfn = mockClient(CloudFormationClient);

@@ -3,9 +3,9 @@
  * factory against a local stand-in HTTP handler that always answers "Throttling" (no network).
  */
 import { Readable } from 'stream';
-import { checkStatus } from '../../lib/verify/checks';
-import { defaultClientFactory, MAX_ATTEMPTS, roleArnFor } from '../../lib/verify/clients';
-import { classifyError } from '../../lib/verify/errors';
+import { checkStatus } from '../../packages/verify/src/checks';
+import { defaultClientFactory, MAX_ATTEMPTS, roleArnFor } from '../../packages/verify/src/clients';
+import { classifyError } from '../../packages/verify/src/errors';
 
 const ctx = { action: 'cloudformation:DescribeStacks', account: '111111111111', region: 'eu-west-1', profile: 'dev' };
 

@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { STSClient } from '@aws-sdk/client-sts';
-import { ClientFactory } from '../../lib/verify/clients';
+import { ClientFactory } from '../../packages/verify/src/clients';
 
 export const WORKLOAD = '111111111111';
 export const LOG_ARCHIVE = '222222222222';

@@ -13,8 +13,8 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { renderJson, renderTable } from '../../lib/verify/report';
-import { verify, VerifyOptions } from '../../lib/verify/verify';
+import { renderJson, renderTable } from '../../packages/verify/src/report';
+import { verify, VerifyOptions } from '../../packages/verify/src/verify';
 import { awsError, fakeClock, fixtureTemplate, LOG_ARCHIVE, recordingFactory, WORKLOAD, writeAssembly } from './fixture';
 
 const cfn = mockClient(CloudFormationClient);
