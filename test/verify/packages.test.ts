@@ -15,10 +15,11 @@ function readJson(file: string): any {
 describe('the construct package (@devops-patterns/cdk-reference)', () => {
   const pkg = readJson(path.join(ROOT, 'package.json'));
 
-  test('has no runtime dependencies and bundles none: aws-cdk-lib and constructs are peers', () => {
+  test('has no runtime dependencies and bundles none: aws-cdk-lib and constructs are peers, cdk-nag an optional one (for lib/checks)', () => {
     expect(pkg.dependencies ?? {}).toEqual({});
     expect(pkg.bundleDependencies ?? pkg.bundledDependencies ?? []).toEqual([]);
-    expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['aws-cdk-lib', 'constructs']);
+    expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['aws-cdk-lib', 'cdk-nag', 'constructs']);
+    expect(pkg.peerDependenciesMeta).toEqual({ 'cdk-nag': { optional: true } });
   });
 
   test('installs no command: cdk-patterns-verify comes with the verify package', () => {
