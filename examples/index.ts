@@ -8,6 +8,7 @@ import { addEcsBlueGreenServiceExamples } from './cicd/ecs-blue-green-service';
 import { addLambdaCanaryReleaseExamples } from './cicd/lambda-canary-release';
 import { addReleasePipelineExamples } from './cicd/release-pipeline';
 import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
+import { addResilientNetworkExamples } from './resilience/resilient-network';
 import { addConfigComplianceExamples } from './security/config-compliance';
 import { addGuardDutyOrganizationExamples } from './security/guardduty-organization';
 import { addAccountBaselineExamples } from './iac/account-baseline';
@@ -22,6 +23,7 @@ import { addSecretStoreExamples } from './security/secret-store';
 export function addAllExamples(app: App): void {
   const config = exampleConfig(app);
   addReplicatedBucketExamples(app, config);
+  addResilientNetworkExamples(app, config);
   addPullRequestChecksExamples(app, config);
   addGitHubWebhookBuildExamples(app, config);
   addCodeGuruIntegrationExamples(app, config);

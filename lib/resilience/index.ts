@@ -1,2 +1,3 @@
 export * from './replication-destination';
 export * from './replicated-bucket';
+export * from './resilient-network';
