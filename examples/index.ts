@@ -13,6 +13,7 @@ import { addConfigComplianceExamples } from './security/config-compliance';
 import { addGuardDutyOrganizationExamples } from './security/guardduty-organization';
 import { addAccountBaselineExamples } from './iac/account-baseline';
 import { addAuditTrailExamples } from './observability/audit-trail';
+import { addKeyMonitoringExamples } from './observability/key-monitoring';
 import { addOrganizationWafPolicyExamples } from './security/organization-waf-policy';
 import { addSecretStoreExamples } from './security/secret-store';
 
@@ -32,7 +33,8 @@ export function addAllExamples(app: App): void {
   addLambdaCanaryReleaseExamples(app, config);
   addEcsBlueGreenServiceExamples(app, config);
   addBeanstalkEnvironmentExamples(app, config);
-  addAuditTrailExamples(app, config);
+  const trails = addAuditTrailExamples(app, config);
+  addKeyMonitoringExamples(app, config, trails);
   addAccountBaselineExamples(app, config);
   addSecretStoreExamples(app, config);
   addOrganizationWafPolicyExamples(app, config);

@@ -85,7 +85,7 @@ export class DeployedAssembly {
     const exports = new Map<string, string>();
     for (const input of inputs) {
       const stack: DeployedStack = { stackName: input.stackName, account: input.account, region: input.region, resources: new Map(), outputs: {} };
-      const resolver = new Resolver(stack, input.template, exports, input.parameters ?? {});
+      const resolver = new Resolver(stack, input.template, exports, input.parameters ?? {}, (name) => this.stacks.find((st) => st.stackName === name));
       for (const [logicalId, raw] of Object.entries<any>(input.template.Resources ?? {})) {
         const identity = resolver.identity(logicalId, raw);
         const resource: DeployedResource = {
@@ -156,7 +156,7 @@ class Resolver {
   private readonly identities = new Map<string, Identity>();
 
   constructor(private readonly stack: DeployedStack, private readonly template: any, private readonly exports: Map<string, string>,
-    private readonly parameters: Record<string, string>) {}
+    private readonly parameters: Record<string, string>, private readonly stackNamed: (name: string) => DeployedStack | undefined) {}
 
   /** The physical identity of one resource, computed once. */
   public identity(logicalId: string, raw: any): Identity {
@@ -194,6 +194,13 @@ class Resolver {
           const found = this.exports.get(name);
           if (found === undefined) throw new Error(`${this.stack.stackName}: Fn::ImportValue of "${name}", which no stack of the assembly exports`);
           return found;
+        }
+        case 'Fn::GetStackOutput': {
+          // A cross-stack reference by output name (aws-cdk-lib's newer cross-stack references).
+          const { StackName, OutputName } = this.resolveValue(arg);
+          const value = this.stackNamed(StackName)?.outputs[OutputName];
+          if (value === undefined) throw new Error(`${this.stack.stackName}: Fn::GetStackOutput of ${StackName}.${OutputName}, which no stack of the assembly outputs`);
+          return value;
         }
         case 'Fn::GetAZs': return ['a', 'b', 'c'].map((z) => `${this.stack.region}${z}`);
         case 'Fn::Base64': return Buffer.from(String(this.resolveValue(arg))).toString('base64');
