@@ -9,6 +9,7 @@ import { addLambdaCanaryReleaseExamples } from './cicd/lambda-canary-release';
 import { addReleasePipelineExamples } from './cicd/release-pipeline';
 import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
 import { addResilientNetworkExamples } from './resilience/resilient-network';
+import { addScheduledSnapshotsExamples } from './resilience/scheduled-snapshots';
 import { addConfigComplianceExamples } from './security/config-compliance';
 import { addGuardDutyOrganizationExamples } from './security/guardduty-organization';
 import { addAccountBaselineExamples } from './iac/account-baseline';
@@ -25,6 +26,7 @@ export function addAllExamples(app: App): void {
   const config = exampleConfig(app);
   addReplicatedBucketExamples(app, config);
   addResilientNetworkExamples(app, config);
+  addScheduledSnapshotsExamples(app, config);
   addPullRequestChecksExamples(app, config);
   addGitHubWebhookBuildExamples(app, config);
   addCodeGuruIntegrationExamples(app, config);

@@ -1,3 +1,4 @@
 export * from './replication-destination';
 export * from './replicated-bucket';
 export * from './resilient-network';
+export * from './scheduled-snapshots';

@@ -92,6 +92,8 @@ export function findEdges(assembly: DeployedAssembly, policies: PolicyIndex, org
   containerLogs(ctx);
   deploymentAlarms(ctx);
   wafLogs(ctx);
+  schedules(ctx);
+  lifecyclePolicies(ctx);
   roleTrusts(ctx);
   return { edges, structural, uncovered };
 }
@@ -737,6 +739,41 @@ function wafLogs(f: Finder): void {
         f.structural.push({ kind: 'WAF logging -> destination', from: config, message: `the destination ${destination} must be named aws-waf-logs-*` });
       }
     }
+  }
+}
+
+/**
+ * EventBridge Scheduler assumes the target's role (with aws:SourceAccount and the schedule's
+ * aws:SourceArn: docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html)
+ * and calls the target as that role. A universal target (`arn:aws:scheduler:::aws-sdk:<service>:<action>`)
+ * is checked for the action on some resource of its kind.
+ */
+function schedules(f: Finder): void {
+  for (const schedule of f.assembly.resourcesOfType('AWS::Scheduler::Schedule')) {
+    const target = schedule.properties.Target;
+    const group = schedule.properties.GroupName ?? 'default';
+    const arn = `arn:aws:scheduler:${schedule.stack.region}:${schedule.stack.account}:schedule/${group}/${schedule.properties.Name ?? schedule.ref}`;
+    const ctx = { 'aws:SourceAccount': schedule.stack.account, 'aws:SourceArn': arn };
+    const universal = /^arn:aws:scheduler:::aws-sdk:([a-z0-9]+):([A-Za-z0-9]+)$/.exec(String(target.Arn));
+    if (universal) {
+      const action = `${SDK_SERVICE_PREFIX[universal[1]] ?? universal[1]}:${universal[2][0].toUpperCase()}${universal[2].slice(1)}`;
+      f.edges.push({ kind: 'Scheduler universal target -> API', from: schedule, to: action, requests: throughRole('scheduler.amazonaws.com', target.RoleArn, ctx, [{ action, resource: '*' }]) });
+    } else {
+      f.uncovered.push(`${schedule.label}: schedule target ${target.Arn}`);
+    }
+  }
+}
+
+/** Data Lifecycle Manager works as its execution role (docs.aws.amazon.com/ebs/latest/userguide/service-role.html). */
+function lifecyclePolicies(f: Finder): void {
+  for (const policy of f.assembly.resourcesOfType('AWS::DLM::LifecyclePolicy')) {
+    const role = String(policy.properties.ExecutionRoleArn);
+    f.edges.push({
+      kind: 'Data Lifecycle Manager -> snapshots', from: policy, to: role,
+      requests: throughRole('dlm.amazonaws.com', role, { 'aws:SourceAccount': policy.stack.account }, [
+        { action: 'ec2:CreateSnapshot', resource: '*' }, { action: 'ec2:DeleteSnapshot', resource: '*' }, { action: 'ec2:CopySnapshot', resource: '*' },
+      ]),
+    });
   }
 }
 

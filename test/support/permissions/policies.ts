@@ -33,6 +33,14 @@ const EMPTY: PolicyDocument = { Version: '2012-10-17', Statement: [] };
  * Source: the AWS Managed Policy Reference Guide (docs.aws.amazon.com/aws-managed-policy/latest/reference/).
  */
 const AWS_MANAGED: Record<string, PolicyDocument> = {
+  // Its snapshot statements (docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSDataLifecycleManagerServiceRole.html).
+  'service-role/AWSDataLifecycleManagerServiceRole': {
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: ['ec2:CreateSnapshot', 'ec2:CreateSnapshots', 'ec2:DeleteSnapshot', 'ec2:DescribeInstances', 'ec2:DescribeVolumes', 'ec2:DescribeSnapshots', 'ec2:CopySnapshot'], Resource: '*' },
+      { Effect: 'Allow', Action: ['ec2:CreateTags'], Resource: 'arn:aws:ec2:*::snapshot/*' },
+    ],
+  },
   // Only its CloudWatch statement: CodeDeploy reads the deployment group's alarms.
   'service-role/AWSCodeDeployRole': {
     Version: '2012-10-17',
