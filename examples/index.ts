@@ -13,6 +13,7 @@ import { addScheduledSnapshotsExamples } from './resilience/scheduled-snapshots'
 import { addConfigComplianceExamples } from './security/config-compliance';
 import { addGuardDutyOrganizationExamples } from './security/guardduty-organization';
 import { addAccountBaselineExamples } from './iac/account-baseline';
+import { addDeploymentRolesExamples } from './iac/deployment-roles';
 import { addAuditTrailExamples } from './observability/audit-trail';
 import { addKeyMonitoringExamples } from './observability/key-monitoring';
 import { addOrganizationWafPolicyExamples } from './security/organization-waf-policy';
@@ -38,6 +39,7 @@ export function addAllExamples(app: App): void {
   const trails = addAuditTrailExamples(app, config);
   addKeyMonitoringExamples(app, config, trails);
   addAccountBaselineExamples(app, config);
+  addDeploymentRolesExamples(app, config);
   addSecretStoreExamples(app, config);
   addOrganizationWafPolicyExamples(app, config);
   addReleasePipelineExamples(app, config);

@@ -135,7 +135,7 @@ class Evaluator {
   /** Why `request` is denied, or undefined when it is allowed. */
   public async explainDenial(request: EdgeRequest): Promise<string | undefined> {
     const isService = !request.principal.startsWith('arn:');
-    const lookup = this.policies.resourcePolicy(request.resource, isService ? undefined : parseArn(request.principal)?.account);
+    const lookup = this.policies.resourcePolicy(request.resource, isService ? undefined : parseArn(request.principal)?.account, request.action);
     if (lookup.kind === 'outside') return `${describe(request)} cannot be evaluated: ${lookup.why}`;
     const resourceAccount = lookup.account;
     let resourcePolicy: LocatedPolicy | undefined = lookup.kind === 'policy' ? lookup.policy : undefined;

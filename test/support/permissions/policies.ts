@@ -52,6 +52,9 @@ const AWS_MANAGED: Record<string, PolicyDocument> = {
   },
 };
 
+/** Services whose resources can carry a policy this check does not read yet: an edge to them cannot be judged. */
+const SERVICES_WITH_RESOURCE_POLICIES = new Set(['events', 'secretsmanager', 'ecr', 'kinesis', 'firehose', 'es', 'aoss', 'backup', 'glacier', 'execute-api', 'codeartifact', 'ssm-incidents', 'states']);
+
 /** Splits an ARN into its parts. */
 export function parseArn(arn: string): { service: string; region: string; account: string; resource: string } | undefined {
   const parts = arn.split(':');
@@ -94,7 +97,7 @@ export class PolicyIndex {
   }
 
   /** The resource policy that decides `action` on `arn`. */
-  public resourcePolicy(arn: string, principalAccount?: string): ResourcePolicyLookup {
+  public resourcePolicy(arn: string, principalAccount?: string, action?: string): ResourcePolicyLookup {
     if (arn === '*') return { kind: 'none', account: principalAccount ?? '', why: 'the action has no resource-level permissions' };
     const parsed = parseArn(arn);
     if (!parsed) return { kind: 'outside', why: `"${arn}" is not an ARN` };
@@ -136,6 +139,9 @@ export class PolicyIndex {
         return { kind: 'policy', account: fn.stack.account, resource: fn, policy: { label: `AWS::Lambda::Permission resources of ${fn.label}`, document: { Version: '2012-10-17', Statement: statements } } };
       }
       case 'iam': {
+        // Passing a role is decided by the passer's identity policy alone; the trust policy
+        // decides who may assume it.
+        if (action === 'iam:PassRole') return { kind: 'none', account: parsed.account, why: 'iam:PassRole is decided by identity policies' };
         const role = this.assembly.findByArn(arn, 'AWS::IAM::Role');
         if (!role) return { kind: 'outside', why: `role ${arn} is not in the assembly` };
         return { kind: 'policy', account: role.stack.account, resource: role, policy: { label: `trust policy of ${role.label}`, document: role.properties.AssumeRolePolicyDocument } };
@@ -154,6 +160,9 @@ export class PolicyIndex {
       }
       default: {
         const found = this.assembly.findByArn(arn);
+        // A resource of a service without resource policies (CloudFormation stacks, EC2, ...):
+        // the caller's identity policy decides, wherever the resource is defined.
+        if (!found && !SERVICES_WITH_RESOURCE_POLICIES.has(parsed.service)) return { kind: 'none', account: parsed.account, why: `${parsed.service} resources have no resource policy` };
         if (!found) return { kind: 'outside', why: `${arn} is not in the assembly` };
         return { kind: 'none', account: found.stack.account, resource: found, why: `${parsed.service} resources have no resource policy` };
       }
