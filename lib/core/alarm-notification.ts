@@ -2,8 +2,8 @@ import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { allowServiceOnTopicKey } from './notification-topic';
 
 /** The service principal CloudWatch alarms publish as. */
 const CLOUDWATCH = 'cloudwatch.amazonaws.com';
@@ -43,14 +43,6 @@ export function addAlarmNotification(alarm: cloudwatch.Alarm, topic: sns.ITopic)
       `The alarm publishes to the imported topic ${Token.isUnresolved(topic.topicArn) ? 'passed in' : topic.topicArn}: its topic policy must allow ${CLOUDWATCH} to sns:Publish (condition aws:SourceAccount ${stack.account}), and its KMS key, if any, must let ${CLOUDWATCH} use kms:GenerateDataKey* and kms:Decrypt; this construct cannot add either to an imported topic.`);
     return undefined;
   }
-  const key = (topic as sns.Topic).masterKey;
-  if (key && key instanceof kms.Key) {
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowPublishFromcloudwatch',
-      principals: [new iam.ServicePrincipal(CLOUDWATCH)],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-    }), false);
-  }
+  allowServiceOnTopicKey(topic, CLOUDWATCH);
   return statement;
 }

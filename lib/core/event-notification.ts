@@ -1,8 +1,7 @@
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { allowServiceOnTopicKey } from './notification-topic';
 
 /**
  * Sends what `rule` matches to `topic` as a message a person can read: `message` is text with
@@ -17,13 +16,5 @@ import * as sns from 'aws-cdk-lib/aws-sns';
  */
 export function addEventNotification(rule: events.Rule, topic: sns.ITopic, message: string): void {
   rule.addTarget(new targets.SnsTopic(topic, { message: events.RuleTargetInput.fromText(message) }));
-  const key = (topic as sns.Topic).masterKey;
-  if (key && key instanceof kms.Key) {
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowPublishFromevents',
-      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-    }), false);
-  }
+  allowServiceOnTopicKey(topic, 'events.amazonaws.com');
 }

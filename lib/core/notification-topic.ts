@@ -78,11 +78,30 @@ export class NotificationTopic extends Construct {
    * a statement added with `topic.addToResourcePolicy()`.
    */
   public allowService(servicePrincipal: string): void {
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: `AllowPublishFrom${servicePrincipal.split('.')[0].replace(/[^A-Za-z0-9]/g, '')}`,
-      principals: [new iam.ServicePrincipal(servicePrincipal)],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-    }), false);
+    this.encryptionKey.addToResourcePolicy(publisherKeyStatement(servicePrincipal), false);
   }
+}
+
+/**
+ * The key policy statement that lets an AWS service encrypt messages for an SSE-KMS topic
+ * (kms:GenerateDataKey*, kms:Decrypt: docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+ */
+function publisherKeyStatement(servicePrincipal: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: `AllowPublishFrom${servicePrincipal.split('.')[0].replace(/[^A-Za-z0-9]/g, '')}`,
+    principals: [new iam.ServicePrincipal(servicePrincipal)],
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    resources: ['*'],
+  });
+}
+
+/**
+ * Lets an AWS service use the key of `topic` to publish, when the topic is encrypted with a key
+ * this app owns (a topic of `NotificationTopic` or any `sns.Topic` with its own `kms.Key`). An
+ * imported topic or key is left alone: its owner must allow the service. Used by
+ * `addAlarmNotification` and `addEventNotification`.
+ */
+export function allowServiceOnTopicKey(topic: sns.ITopic, servicePrincipal: string): void {
+  const key = (topic as sns.Topic).masterKey;
+  if (key && key instanceof kms.Key) key.addToResourcePolicy(publisherKeyStatement(servicePrincipal), false);
 }

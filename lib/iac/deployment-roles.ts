@@ -6,8 +6,9 @@
  * CloudFormation service role, and only to `cloudformation.amazonaws.com` (`iam:PassedToService`);
  * its stack operations must name that role (`cloudformation:RoleArn`), so every change runs with
  * the service role's permissions, not the developer's. Roles that the deployments create must
- * carry the construct's permissions boundary, and the boundary cannot be removed or replaced, so
- * passing a role cannot become a way to escalate privilege.
+ * carry the construct's permissions boundary and live under the construct's IAM path; the
+ * boundary cannot be removed or replaced, and the service role may pass only roles under that
+ * path, so neither passing the service role nor a role a stack creates can escalate privilege.
  */
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -34,6 +35,13 @@ export interface DeploymentRolesProps {
    * @default - every stack of this account and region
    */
   readonly stackNamePatterns?: string[];
+  /**
+   * The IAM path of every role the deployments create (`path` of `iam.Role`). The service role
+   * may create, change and pass roles under this path only, so a stack cannot hand an existing,
+   * more powerful role to a function or an instance.
+   * @default '/deployed/'
+   */
+  readonly rolePath?: string;
 }
 
 /**
@@ -55,6 +63,11 @@ export class DeploymentRoles extends Construct {
   public readonly developerRole: ServiceRole;
   /** The permissions boundary every role created by a deployment must carry. */
   public readonly permissionsBoundary: iam.ManagedPolicy;
+  /**
+   * The IAM path every role created by a deployment must have. Give the stacks' roles
+   * `path: rolePath`, and the boundary with `iam.PermissionsBoundary.of(stack).apply(permissionsBoundary)`.
+   */
+  public readonly rolePath: string;
 
   constructor(scope: Construct, id: string, props: DeploymentRolesProps) {
     super(scope, id);
@@ -62,6 +75,9 @@ export class DeploymentRoles extends Construct {
     const check = new PropsCheck(this, 'DeploymentRoles');
     check.require(props.deployStatements.length > 0, 'deployStatements must grant something: a service role that may do nothing deploys nothing');
     check.require(props.stackNamePatterns === undefined || props.stackNamePatterns.length > 0, 'stackNamePatterns must name at least one pattern (leave it out for every stack)');
+    // IAM paths: 1-512 characters, starting and ending with / (docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
+    check.require(props.rolePath === undefined || /^\/([\x21-\x7E]+\/)?$/.test(props.rolePath) && props.rolePath.length <= 512 && props.rolePath !== '/',
+      `rolePath must be an IAM path other than / that starts and ends with / (such as /deployed/), got "${props.rolePath}"`);
     check.throwIfAny();
 
     this.permissionsBoundary = new iam.ManagedPolicy(this, 'Boundary', {
@@ -75,7 +91,9 @@ export class DeploymentRoles extends Construct {
       description: `CloudFormation service role of ${this.node.path}`.slice(0, 1000),
     });
     for (const statement of props.deployStatements) this.serviceRole.addToPrincipalPolicy(statement);
-    const roleArns = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' });
+    this.rolePath = props.rolePath ?? '/deployed/';
+    // Only roles under the path: CreateRole's resource is the new role's ARN, path included.
+    const roleArns = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: `${this.rolePath.slice(1)}*` });
     // Roles a deployment creates carry the boundary from their first moment on, and keep it.
     this.serviceRole.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'CreateRolesWithTheBoundaryOnly',
@@ -137,7 +155,7 @@ export class DeploymentRoles extends Construct {
         'A stack ARN ends in an id CloudFormation makes at creation, so the stacks developers may deploy are named by their name and any id.');
     }
     this.serviceRole.acknowledgeWildcardResource(roleArns,
-      'Roles a deployment creates get names CloudFormation generates, so creating them is granted on this account\'s roles, only with the permissions boundary attached.');
+      'Roles a deployment creates get names CloudFormation generates, so creating, changing and passing them is granted on the roles under this construct\'s own IAM path, created only with the permissions boundary attached.');
     this.serviceRole.acknowledgeOnGrants('AwsSolutions-IAM5[Resource::*]',
       'The only statement on every resource is a Deny (removing a permissions boundary), which narrows and grants nothing.');
   }

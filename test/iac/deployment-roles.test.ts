@@ -54,6 +54,21 @@ describe('IAC-5 DeploymentRoles', () => {
     expect(await developerMay('cloudformation:UpdateStack', 'arn:aws:cloudformation:eu-west-1:444444444444:stack/payroll/1a2b3c4d', { 'cloudformation:RoleArn': service.arn! })).toBe(false);
   });
 
+  test('the service role creates roles only under its path and with the boundary, and passes only those roles (evaluated)', async () => {
+    const report = await checkPermissions(assembly);
+    const roles = [...report.assembly.stacks.find((s) => s.stackName === 'Iac5-DeploymentRoles')!.resources.values()];
+    const service = roles.find((r) => r.type === 'AWS::IAM::Role' && r.logicalId.startsWith('DeployServiceRole'))!;
+    const boundary = roles.find((r) => r.type === 'AWS::IAM::ManagedPolicy' && r.logicalId.startsWith('DeployBoundary'))!;
+    const may = async (action: string, resource: string, context: Record<string, string> = {}) =>
+      (await explainDenial(report.assembly, { principal: service.arn!, action, resource, context })) === undefined;
+    expect(await may('iam:CreateRole', roleArn('deployed/orders-fn'), { 'iam:PermissionsBoundary': boundary.arn! })).toBe(true);
+    expect(await may('iam:CreateRole', roleArn('deployed/orders-fn'))).toBe(false);
+    expect(await may('iam:CreateRole', roleArn('orders-fn'), { 'iam:PermissionsBoundary': boundary.arn! })).toBe(false);
+    expect(await may('iam:PassRole', roleArn('deployed/orders-fn'), { 'iam:PassedToService': 'lambda.amazonaws.com' })).toBe(true);
+    expect(await may('iam:PassRole', roleArn('Admin'), { 'iam:PassedToService': 'lambda.amazonaws.com' })).toBe(false);
+    expect(await may('iam:DeleteRolePermissionsBoundary', roleArn('deployed/orders-fn'))).toBe(false);
+  });
+
   test('roles the deployments create must carry the permissions boundary, which cannot be removed or changed', () => {
     template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([
@@ -97,5 +112,11 @@ describe('IAC-5 DeploymentRoles refusals', () => {
       '  - deployStatements must grant something: a service role that may do nothing deploys nothing',
       '  - stackNamePatterns must name at least one pattern (leave it out for every stack)',
     ].join('\n'));
+  });
+
+  test('refuses a role path that is not an IAM path of its own', () => {
+    const s = new Stack(new App({ context: cdkJsonContext() }), 'Roles', { env: ENV });
+    expect(() => new DeploymentRoles(s, 'Deploy', { developers: new iam.AccountPrincipal('444444444444'), deployStatements: [new iam.PolicyStatement({ actions: ['sqs:CreateQueue'], resources: ['*'] })], rolePath: '/' }))
+      .toThrow('Roles/Deploy: invalid DeploymentRoles props (1 problem):\n  - rolePath must be an IAM path other than / that starts and ends with / (such as /deployed/), got "/"');
   });
 });

@@ -139,9 +139,9 @@ export class PolicyIndex {
         return { kind: 'policy', account: fn.stack.account, resource: fn, policy: { label: `AWS::Lambda::Permission resources of ${fn.label}`, document: { Version: '2012-10-17', Statement: statements } } };
       }
       case 'iam': {
-        // Passing a role is decided by the passer's identity policy alone; the trust policy
-        // decides who may assume it.
-        if (action === 'iam:PassRole') return { kind: 'none', account: parsed.account, why: 'iam:PassRole is decided by identity policies' };
+        // The trust policy decides only who may assume a role; every IAM action on a role
+        // (PassRole, CreateRole, ...) is decided by the caller's identity policies.
+        if (!action?.startsWith('sts:')) return { kind: 'none', account: parsed.account, why: `${action} is decided by identity policies` };
         const role = this.assembly.findByArn(arn, 'AWS::IAM::Role');
         if (!role) return { kind: 'outside', why: `role ${arn} is not in the assembly` };
         return { kind: 'policy', account: role.stack.account, resource: role, policy: { label: `trust policy of ${role.label}`, document: role.properties.AssumeRolePolicyDocument } };
