@@ -64,6 +64,6 @@ export function addDeploymentRolesExamples(app: App, config: ExampleConfig): Dep
     env: env(config.workloadAccount, config.primaryRegion),
     description: 'IAC-5 example: reads the service role ARN through Fn::ImportValue',
   });
-  consumer.addDependency(roles);
+  consumer.addStackDependency(roles);
   return { roles, consumer };
 }

@@ -37,6 +37,6 @@ export function addKeyMonitoringExamples(app: App, config: ExampleConfig, trails
     description: 'OBS-7 KeyMonitoring: DisableKey and ScheduleKeyDeletion through EventBridge and the organization trail log group (management account)',
     trailLogGroup: trails.organizationTrail.auditTrail.logGroup!,
   });
-  keyMonitoring.addDependency(trails.organizationTrail);
+  keyMonitoring.addStackDependency(trails.organizationTrail);
   return { keyMonitoring };
 }
