@@ -121,7 +121,7 @@ export class ServiceLimitMonitoring extends Construct {
     check.require(quotas.length > 0 || this.watchesTrustedAdvisor,
       'nothing to watch: quotas is empty and Trusted Advisor is not watched (it needs a us-east-1 stack)');
     quotas.forEach((q, i) => {
-      const missing = (['name', 'service', 'type', 'resource', 'resourceClass'] as const).filter((k) => typeof q[k] !== 'string' || q[k].trim() === '');
+      const missing = (['name', 'service', 'usageType', 'resource', 'resourceClass'] as const).filter((k) => typeof q[k] !== 'string' || q[k].trim() === '');
       check.require(missing.length === 0, `quotas[${i}] must name its ${missing.join(', ')} (the AWS/Usage dimensions and a readable name)`);
     });
     taLimits.forEach((l, i) => {
@@ -150,7 +150,7 @@ export class ServiceLimitMonitoring extends Construct {
           m1: new cloudwatch.Metric({
             namespace: 'AWS/Usage',
             metricName: quota.metricName ?? 'ResourceCount',
-            dimensionsMap: { Service: quota.service, Type: quota.type, Resource: quota.resource, Class: quota.resourceClass },
+            dimensionsMap: { Service: quota.service, Type: quota.usageType, Resource: quota.resource, Class: quota.resourceClass },
             statistic: quota.statistic ?? 'Maximum',
             period: Duration.minutes(5),
           }),

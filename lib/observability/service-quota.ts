@@ -17,7 +17,7 @@ export interface ServiceQuota {
   /** The `Service` dimension, e.g. `EC2`. */
   readonly service: string;
   /** The `Type` dimension: `Resource` for resource counts, `API` for call rates. */
-  readonly type: string;
+  readonly usageType: string;
   /** The `Resource` dimension, e.g. `vCPU`. */
   readonly resource: string;
   /** The `Class` dimension, e.g. `Standard/OnDemand`; `None` where the quota has no class. */
@@ -64,7 +64,7 @@ export class ServiceQuotas {
    * `get-service-quota` shows it (docs.aws.amazon.com/cli/latest/reference/service-quotas/get-service-quota.html).
    */
   public static ec2OnDemandStandardVcpus(): ServiceQuota {
-    return { name: 'EC2 running On-Demand Standard instances (vCPUs)', service: 'EC2', type: 'Resource', resource: 'vCPU', resourceClass: 'Standard/OnDemand' };
+    return { name: 'EC2 running On-Demand Standard instances (vCPUs)', service: 'EC2', usageType: 'Resource', resource: 'vCPU', resourceClass: 'Standard/OnDemand' };
   }
 
   /**
@@ -72,7 +72,7 @@ export class ServiceQuotas {
    * Class=Standard/OnDemand` (docs.aws.amazon.com/AmazonECS/latest/developerguide/monitoring-fargate-usage.html).
    */
   public static fargateOnDemandVcpus(): ServiceQuota {
-    return { name: 'Fargate On-Demand vCPUs', service: 'Fargate', type: 'Resource', resource: 'vCPU', resourceClass: 'Standard/OnDemand' };
+    return { name: 'Fargate On-Demand vCPUs', service: 'Fargate', usageType: 'Resource', resource: 'vCPU', resourceClass: 'Standard/OnDemand' };
   }
 
   /**
@@ -80,7 +80,7 @@ export class ServiceQuotas {
    * (docs.aws.amazon.com/AmazonECS/latest/developerguide/monitoring-fargate-usage.html).
    */
   public static fargateSpotVcpus(): ServiceQuota {
-    return { name: 'Fargate Spot vCPUs', service: 'Fargate', type: 'Resource', resource: 'vCPU', resourceClass: 'Standard/Spot' };
+    return { name: 'Fargate Spot vCPUs', service: 'Fargate', usageType: 'Resource', resource: 'vCPU', resourceClass: 'Standard/Spot' };
   }
 
   private constructor() {}

@@ -122,7 +122,7 @@ describe('OBS-8 ServiceLimitMonitoring', () => {
 
   test('a quota of API calls uses its own metric name and statistic', () => {
     const s = stack();
-    const calls: ServiceQuota = { name: 'CloudWatch PutMetricData calls', service: 'CloudWatch', type: 'API', resource: 'PutMetricData', resourceClass: 'None', metricName: 'CallCount', statistic: 'Sum' };
+    const calls: ServiceQuota = { name: 'CloudWatch PutMetricData calls', service: 'CloudWatch', usageType: 'API', resource: 'PutMetricData', resourceClass: 'None', metricName: 'CallCount', statistic: 'Sum' };
     new ServiceLimitMonitoring(s, 'Limits', { quotas: [calls] });
     Template.fromStack(s).hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: Match.arrayWith([Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'CallCount' }), Stat: 'Sum' }) })]),
@@ -185,9 +185,9 @@ describe('OBS-8 ServiceLimitMonitoring refusals', () => {
   });
 
   test('refuses a quota without its dimensions', () => {
-    const incomplete = { name: 'Half a quota', service: 'EC2', type: '', resource: 'vCPU' } as unknown as ServiceQuota;
+    const incomplete = { name: 'Half a quota', service: 'EC2', usageType: '', resource: 'vCPU' } as unknown as ServiceQuota;
     expect(() => new ServiceLimitMonitoring(stack(), 'Limits', { quotas: [incomplete] }))
-      .toThrow(`${PREFIX}quotas[0] must name its type, resourceClass (the AWS/Usage dimensions and a readable name)`);
+      .toThrow(`${PREFIX}quotas[0] must name its usageType, resourceClass (the AWS/Usage dimensions and a readable name)`);
   });
 
   test('refuses a Trusted Advisor limit without its dimensions', () => {
