@@ -158,8 +158,9 @@ export interface SelfHealingInstanceProps {
  * Instance families the EC2 User Guide lists as supporting the recover action (simplified
  * automatic recovery and CloudWatch action based recovery, "Requirements";
  * docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-recover.html). M3, C3, R3, X1 and X1e
- * qualify without instance store volumes, and this construct configures none. Newer families
- * may support it too: `recoverSupportConfirmed` is for them.
+ * qualify without instance store volumes, and this construct configures none. The list is the
+ * guide's text as published in github.com/awsdocs/amazon-ec2-user-guide (2023); newer families
+ * may support recovery too: `recoverSupportConfirmed` is for them.
  */
 const RECOVER_FAMILIES = new Set([
   // General purpose
@@ -178,7 +179,7 @@ const RECOVER_FAMILIES = new Set([
  */
 const INSTANCE_STORE_SERIES = new Set(['d', 'h', 'i', 'im', 'is']);
 
-/** The recover action of a CloudWatch alarm, and the alarm shape AWS recommends for it. */
+/** One-minute periods (and datapoints) of the recover alarm, as the EC2 User Guide recommends. */
 const RECOVER_EVALUATION_PERIODS = 2;
 
 /**
