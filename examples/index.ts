@@ -10,6 +10,7 @@ import { addReleasePipelineExamples } from './cicd/release-pipeline';
 import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
 import { addResilientNetworkExamples } from './resilience/resilient-network';
 import { addScheduledSnapshotsExamples } from './resilience/scheduled-snapshots';
+import { addSelfHealingInstanceExamples } from './resilience/self-healing-instance';
 import { addConfigComplianceExamples } from './security/config-compliance';
 import { addGuardDutyOrganizationExamples } from './security/guardduty-organization';
 import { addAccountBaselineExamples } from './iac/account-baseline';
@@ -29,6 +30,7 @@ export function addAllExamples(app: App): void {
   addReplicatedBucketExamples(app, config);
   addResilientNetworkExamples(app, config);
   addScheduledSnapshotsExamples(app, config);
+  addSelfHealingInstanceExamples(app, config);
   addPullRequestChecksExamples(app, config);
   addGitHubWebhookBuildExamples(app, config);
   addCodeGuruIntegrationExamples(app, config);

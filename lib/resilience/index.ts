@@ -2,3 +2,4 @@ export * from './replication-destination';
 export * from './replicated-bucket';
 export * from './resilient-network';
 export * from './scheduled-snapshots';
+export * from './self-healing-instance';
