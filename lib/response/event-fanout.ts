@@ -307,6 +307,8 @@ export class EventFanout extends Construct {
           `${name}: deliveryPolicy.healthyRetryPolicy.numRetries must be a whole number from 0 to ${MAX_HTTP_RETRIES}, got ${retries}`);
       }
     }
+    // docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+    check.matches('bucketName', props.bucketName, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens');
     check.require(events.length > 0, 'events must name at least one S3 event type (leave it out for creation and deletion)');
     for (const [i, a] of events.entries()) {
       for (const b of events.slice(i + 1)) {

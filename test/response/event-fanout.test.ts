@@ -275,6 +275,11 @@ describe('RSP-3 EventFanout refusals', () => {
     refuse({ subscribers: [{ id: 'A' }], events: [] }, 'events must name at least one S3 event type (leave it out for creation and deletion)');
   });
 
+  test('refuses a bucket name S3 would refuse', () => {
+    refuse({ subscribers: [{ id: 'A' }], bucketName: 'Uploads_Bucket' },
+      'bucketName must be an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, got "Uploads_Bucket"');
+  });
+
   test('lists every problem at once', () => {
     expect(() => new EventFanout(stack(), 'Fanout', { subscribers: [{ id: 'A', deadLetterQueue: false, deliveryPolicy: {} }] }))
       .toThrow(/\(2 problems\)/);
