@@ -20,6 +20,7 @@ import { addKeyMonitoringExamples } from './observability/key-monitoring';
 import { addServiceLimitMonitoringExamples } from './observability/service-limit-monitoring';
 import { addOrganizationWafPolicyExamples } from './security/organization-waf-policy';
 import { addSecretStoreExamples } from './security/secret-store';
+import { addEventFanoutExamples } from './response/event-fanout';
 
 /**
  * Adds every example stack to `app`. Used by `bin/app.ts` and by the tests, so what the tests
@@ -47,6 +48,7 @@ export function addAllExamples(app: App): void {
   addSecretStoreExamples(app, config);
   addOrganizationWafPolicyExamples(app, config);
   addReleasePipelineExamples(app, config);
+  addEventFanoutExamples(app, config);
   if (config.sandbox) {
     // Sandbox: whatever a construct keeps by default (log groups, tables, keys) goes on destroy too.
     RemovalPolicies.of(app).destroy();

@@ -1,2 +1,3 @@
+export * from './event-fanout';
 export * from './health-event-automation';
 export * from './trail-tamper-response';

@@ -109,6 +109,58 @@ describe('the check is live', () => {
     expect((await report(app)).problems).toMatch(/SNS subscription -> SQS: Edges\/Sub\w* -> \S+: sns\.amazonaws\.com sqs:SendMessage on \S+ is not allowed; the queue has no AWS::SQS::QueuePolicy needs/);
   });
 
+  test('an SNS subscription whose dead-letter queue does not admit the topic fails on the dead-letter queue', async () => {
+    const { app, stack } = bare();
+    const topic = new sns.Topic(stack, 'Topic');
+    const queue = new sqs.Queue(stack, 'Queue', { encryption: sqs.QueueEncryption.SQS_MANAGED });
+    queue.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('sns.amazonaws.com')], actions: ['sqs:SendMessage'], resources: [queue.queueArn],
+      conditions: { ArnEquals: { 'aws:SourceArn': topic.topicArn } },
+    }));
+    const dlq = new sqs.CfnQueue(stack, 'Dlq');
+    new sns.CfnSubscription(stack, 'Sub', { topicArn: topic.topicArn, protocol: 'sqs', endpoint: queue.queueArn, redrivePolicy: { deadLetterTargetArn: dlq.attrArn } });
+    const r = await report(app);
+    expect(r.edgeKinds['SNS subscription -> dead-letter queue']).toBe(1);
+    expect(r.problems).toMatch(/SNS subscription -> dead-letter queue: Edges\/Sub -> arn:aws:sqs:eu-west-1:111111111111:\S+: sns\.amazonaws\.com sqs:SendMessage on \S+ is not allowed; the queue has no AWS::SQS::QueuePolicy needs/);
+    expect(r.problems).not.toMatch(/SNS subscription -> SQS:/);
+  });
+
+  test('an SSE-KMS queue whose key admits SNS only for another topic fails on the key policy, for the subscriber and its dead-letter queue', async () => {
+    const { app, stack } = bare();
+    const topic = new sns.Topic(stack, 'Topic');
+    const key = new kms.Key(stack, 'Key');
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('sns.amazonaws.com')], actions: ['kms:GenerateDataKey*', 'kms:Decrypt'], resources: ['*'],
+      conditions: { ArnEquals: { 'aws:SourceArn': 'arn:aws:sns:eu-west-1:111111111111:another-topic' } },
+    }));
+    const queue = new sqs.Queue(stack, 'Queue', { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key });
+    const dlq = new sqs.Queue(stack, 'Dlq', { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key });
+    for (const q of [queue, dlq]) {
+      q.addToResourcePolicy(new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('sns.amazonaws.com')], actions: ['sqs:SendMessage'], resources: [q.queueArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': topic.topicArn } },
+      }));
+    }
+    new sns.CfnSubscription(stack, 'Sub', { topicArn: topic.topicArn, protocol: 'sqs', endpoint: queue.queueArn, redrivePolicy: { deadLetterTargetArn: dlq.queueArn } });
+    const r = await report(app);
+    for (const kind of ['SNS subscription -> SQS', 'SNS subscription -> dead-letter queue']) {
+      expect(r.problems).toContain(`${kind}: Edges/Sub -> `);
+    }
+    expect(r.problems).toMatch(/sns\.amazonaws\.com kms:GenerateDataKey on arn:aws:kms:eu-west-1:111111111111:key\/\S+ is not allowed; key policy of Edges\/Key\w+ needs/);
+    expect(r.problems).not.toMatch(/sqs:SendMessage on/);
+  });
+
+  test('the same queues pass when the key admits SNS for this topic, as aws-cdk-lib\'s SqsSubscription writes it', async () => {
+    const { app, stack } = bare();
+    const topic = new sns.Topic(stack, 'Topic');
+    const key = new kms.Key(stack, 'Key');
+    const dlq = new sqs.Queue(stack, 'Dlq', { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key });
+    topic.addSubscription(new subscriptions.SqsSubscription(new sqs.Queue(stack, 'Queue', { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key }), { deadLetterQueue: dlq }));
+    const r = await report(app);
+    expect(r.problems).toBeUndefined();
+    expect(r.edgeKinds).toMatchObject({ 'SNS subscription -> SQS': 1, 'SNS subscription -> dead-letter queue': 1 });
+  });
+
   test('a log subscription whose role may not put records into the stream fails on the role', async () => {
     const { app, stack } = bare();
     const stream = new kinesis.Stream(stack, 'Stream');

@@ -6,6 +6,9 @@
  * judges against the policies of the assembly.
  *
  * Service behaviour each request models, with the document it comes from:
+ * - SNS -> SQS subscribers and subscription dead-letter queues: sns.amazonaws.com sends with the
+ *   topic as aws:SourceArn (docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html,
+ *   .../sns-configure-dead-letter-queue.html) and encrypts for SSE-KMS queues with the same context.
  * - alarm -> SNS: cloudwatch.amazonaws.com publishes, with aws:SourceArn (the alarm) and
  *   aws:SourceAccount; on an encrypted topic it needs kms:GenerateDataKey* and kms:Decrypt
  *   (docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
@@ -125,10 +128,19 @@ function publishToTopic(f: Finder, principal: string, topicArn: string, context:
   return requests;
 }
 
-function sendToQueue(f: Finder, principal: string, queueArn: string, context: Record<string, string>): EdgeRequest[] {
+/**
+ * The requests of a service principal sending to a queue (queue policy, then its key). With
+ * `sourceOnKey`, the key requests carry the sender's aws:SourceArn and aws:SourceAccount too: SNS
+ * does so when it encrypts for an SSE-KMS queue, which is why aws-cdk-lib's SqsSubscription
+ * conditions its key statement on the topic's aws:SourceArn (feature flag
+ * @aws-cdk/aws-sns-subscriptions:restrictSqsDescryption, aws/aws-cdk#20521, verified there by a
+ * deployed integration test).
+ */
+function sendToQueue(f: Finder, principal: string, queueArn: string, context: Record<string, string>, sourceOnKey = false): EdgeRequest[] {
   const queue = f.assembly.findByArn(queueArn, 'AWS::SQS::Queue');
   const requests: EdgeRequest[] = [{ principal, action: 'sqs:SendMessage', resource: queueArn, context }];
-  if (queue) requests.push(...envelopeKeyRequests(f, principal, queue.properties.KmsMasterKeyId, queue.stack.account, queue.stack.region, { 'kms:EncryptionContext:aws:sqs:arn': queueArn }));
+  const keyContext = { 'kms:EncryptionContext:aws:sqs:arn': queueArn, ...(sourceOnKey ? context : {}) };
+  if (queue) requests.push(...envelopeKeyRequests(f, principal, queue.properties.KmsMasterKeyId, queue.stack.account, queue.stack.region, keyContext));
   return requests;
 }
 
@@ -224,7 +236,7 @@ function subscriptions(f: Finder): void {
     const ctx = { 'aws:SourceArn': topicArn, 'aws:SourceAccount': parseArn(topicArn)?.account ?? sub.stack.account };
     const protocol = sub.properties.Protocol;
     if (protocol === 'sqs') {
-      f.edges.push({ kind: 'SNS subscription -> SQS', from: sub, to: sub.properties.Endpoint, requests: sendToQueue(f, 'sns.amazonaws.com', sub.properties.Endpoint, ctx) });
+      f.edges.push({ kind: 'SNS subscription -> SQS', from: sub, to: sub.properties.Endpoint, requests: sendToQueue(f, 'sns.amazonaws.com', sub.properties.Endpoint, ctx, true) });
     } else if (protocol === 'lambda') {
       f.edges.push({ kind: 'SNS subscription -> Lambda', from: sub, to: sub.properties.Endpoint, requests: [{ principal: 'sns.amazonaws.com', action: 'lambda:InvokeFunction', resource: sub.properties.Endpoint, context: ctx }] });
     } else if (protocol === 'firehose') {
@@ -232,8 +244,11 @@ function subscriptions(f: Finder): void {
     } else if (!['email', 'email-json', 'http', 'https', 'sms', 'application'].includes(protocol)) {
       f.uncovered.push(`${sub.label}: subscription protocol ${protocol}`);
     }
+    // What SNS cannot deliver once the delivery policy is exhausted goes to the subscription's
+    // dead-letter queue, sent by SNS for the topic like a delivery to an SQS subscriber
+    // (docs.aws.amazon.com/sns/latest/dg/sns-configure-dead-letter-queue.html).
     const dlq = sub.properties.RedrivePolicy?.deadLetterTargetArn;
-    if (dlq) f.edges.push({ kind: 'SNS subscription -> dead-letter queue', from: sub, to: dlq, requests: sendToQueue(f, 'sns.amazonaws.com', dlq, ctx) });
+    if (dlq) f.edges.push({ kind: 'SNS subscription -> dead-letter queue', from: sub, to: dlq, requests: sendToQueue(f, 'sns.amazonaws.com', dlq, ctx, true) });
   }
 }
 
