@@ -9,8 +9,9 @@
  * Gateway would, X-Ray tracing, alarms on the 4XX and 5XX error rates and on p99 latency, and a
  * metric filter that counts one status code (403 by default) in the access logs, with its own
  * alarm. API Gateway writes both kinds of logs through the account's CloudWatch role, a
- * per-account-and-region setting (`AWS::ApiGateway::Account`); the construct sets it to a role of
- * its own unless told that the account already has one.
+ * per-account-and-region setting (`AWS::ApiGateway::Account`); the construct sets it, once per
+ * stack, to a role limited to that account's and region's log groups, unless told that the
+ * account already has one.
  */
 import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -166,7 +167,10 @@ export class ApiObservability extends Construct {
   public readonly statusCodeMetric: cloudwatch.IMetric;
   /** Alarms: 4XX rate, 5XX rate, p99 latency and the watched status code. */
   public readonly alarms: cloudwatch.Alarm[] = [];
-  /** The role the account's API Gateway logs through, when this construct sets it. */
+  /**
+   * The role the account's API Gateway logs through, when this construct sets it: one per stack,
+   * shared by every ApiObservability of the stack.
+   */
   public readonly cloudWatchRole?: iam.IRole;
   /** The id of the client certificate the stage presents to HTTP backends. */
   public readonly clientCertificateId: string;
