@@ -15,6 +15,7 @@ import { addConfigComplianceExamples } from './security/config-compliance';
 import { addGuardDutyOrganizationExamples } from './security/guardduty-organization';
 import { addAccountBaselineExamples } from './iac/account-baseline';
 import { addDeploymentRolesExamples } from './iac/deployment-roles';
+import { addApiObservabilityExamples } from './observability/api-observability';
 import { addAuditTrailExamples } from './observability/audit-trail';
 import { addKeyMonitoringExamples } from './observability/key-monitoring';
 import { addServiceLimitMonitoringExamples } from './observability/service-limit-monitoring';
@@ -43,6 +44,7 @@ export function addAllExamples(app: App): void {
   const trails = addAuditTrailExamples(app, config);
   addKeyMonitoringExamples(app, config, trails);
   addServiceLimitMonitoringExamples(app, config);
+  addApiObservabilityExamples(app, config);
   addAccountBaselineExamples(app, config);
   addDeploymentRolesExamples(app, config);
   addSecretStoreExamples(app, config);

@@ -2,3 +2,5 @@ export * from './audit-trail';
 export * from './key-monitoring';
 export * from './service-limit-monitoring';
 export * from './service-quota';
+export * from './api-cache-size';
+export * from './api-observability';

@@ -182,6 +182,23 @@ describe('the check is live', () => {
     expect(r.problems).toMatch(/events\.amazonaws\.com sts:AssumeRole on arn:aws:iam::111111111111:role\/\S+ is not allowed; trust policy of Edges\/Role\w+ needs/);
   });
 
+  test('API Gateway access logs through an account CloudWatch role that may not write logs, or that API Gateway may not assume, fail', async () => {
+    const build = (trusted: string, withPolicy: boolean) => {
+      const { app, stack } = bare();
+      const role = new iam.Role(stack, 'CloudWatchRole', { assumedBy: new iam.ServicePrincipal(trusted) });
+      if (withPolicy) role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: ['arn:aws:logs:eu-west-1:111111111111:log-group:*'] }));
+      new CfnResource(stack, 'Account', { type: 'AWS::ApiGateway::Account', properties: { CloudWatchRoleArn: role.roleArn } });
+      const group = new logs.LogGroup(stack, 'Access');
+      new CfnResource(stack, 'Stage', { type: 'AWS::ApiGateway::Stage', properties: { RestApiId: 'a1b2c3', StageName: 'prod', DeploymentId: 'd1', AccessLogSetting: { DestinationArn: group.logGroupArn, Format: '{"requestId":"$context.requestId"}' } } });
+      return app;
+    };
+    expect((await report(build('apigateway.amazonaws.com', false))).problems).toMatch(/API Gateway -> CloudWatch Logs \(account role\): Edges\/Stage -> \S+: arn:aws:iam::111111111111:role\/\S+ logs:CreateLogStream on arn:aws:logs:eu-west-1:111111111111:log-group:\S+:log-stream:\S+ is not allowed; the identity policies of the role \(none\) need/);
+    expect((await report(build('lambda.amazonaws.com', true))).problems).toMatch(/apigateway\.amazonaws\.com sts:AssumeRole on arn:aws:iam::111111111111:role\/\S+ is not allowed; trust policy of Edges\/CloudWatchRole\w+ needs/);
+    const working = await report(build('apigateway.amazonaws.com', true));
+    expect(working.problems).toBeUndefined();
+    expect(working.edgeKinds['API Gateway -> CloudWatch Logs (account role)']).toBe(1);
+  });
+
   test('a log group whose key does not admit CloudWatch Logs fails', async () => {
     const { app, stack } = bare();
     new logs.LogGroup(stack, 'Logs', { encryptionKey: new kms.Key(stack, 'Key') });

@@ -74,6 +74,7 @@ describe('the permission test over the example app', () => {
       'S3 server access logs -> bucket', 'ALB access logs -> bucket', 'VPC flow logs -> CloudWatch Logs (role)', 'CloudWatch Logs -> log group KMS key',
       'S3 replication -> same account', 'S3 replication -> other account', 'CodePipeline -> artifact stores', 'CodePipeline action (CodeBuild)',
       'CodePipeline action (CodeDeploy)', 'CodePipeline action (S3)', 'Step Functions task -> SNS topic', 'Step Functions SDK task -> API', 'CodeGuru Profiler -> SNS topic',
+      'API Gateway -> CloudWatch Logs (account role)',
     ]) {
       expect(kinds).toContain(kind);
     }

@@ -23,6 +23,9 @@
  *   (docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html).
  * - VPC flow logs -> CloudWatch Logs through a role trusted by vpc-flow-logs.amazonaws.com
  *   (docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html).
+ * - API Gateway access and execution logs -> CloudWatch Logs through the account's CloudWatch role
+ *   (AWS::ApiGateway::Account, one per account and region), trusted by apigateway.amazonaws.com
+ *   (docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html#set-up-access-logging-permissions).
  * - CloudWatch Logs encryption: logs.<region>.amazonaws.com with the aws:logs:arn encryption context
  *   (docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
  * - S3 replication role (docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html,
@@ -85,6 +88,7 @@ export function findEdges(assembly: DeployedAssembly, policies: PolicyIndex, org
   accessLogs(ctx);
   loadBalancerLogs(ctx);
   flowLogs(ctx);
+  apiGatewayLogs(ctx);
   logGroupKeys(ctx);
   replication(ctx);
   pipelines(ctx);
@@ -436,6 +440,54 @@ function flowLogs(f: Finder): void {
       });
     } else {
       f.uncovered.push(`${flow.label}: flow log destination type ${p.LogDestinationType}`);
+    }
+  }
+}
+
+/**
+ * A REST API stage's access logs (to a log group) and execution logs (level ERROR or INFO, to
+ * `API-Gateway-Execution-Logs_<api id>/<stage>`) are written by API Gateway through the account's
+ * CloudWatch role of the stage's region: API Gateway assumes it (apigateway.amazonaws.com; no
+ * source-account or source-ARN key is documented for it), then the role creates the stream and
+ * puts the events (docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html).
+ * That role is set by `AWS::ApiGateway::Account`; a stage whose account and region have none in
+ * the assembly cannot be judged, and two of them overwrite each other
+ * (docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-account.html).
+ */
+function apiGatewayLogs(f: Finder): void {
+  const kind = 'API Gateway -> CloudWatch Logs (account role)';
+  const settings = f.assembly.resourcesOfType('AWS::ApiGateway::Account');
+  for (const stage of f.assembly.resourcesOfType('AWS::ApiGateway::Stage')) {
+    const p = stage.properties;
+    const { account, region } = stage.stack;
+    const groups: string[] = [];
+    const destination = p.AccessLogSetting?.DestinationArn;
+    if (destination) {
+      const parsed = parseArn(String(destination));
+      if (parsed?.service === 'logs') groups.push(parsed.resource.replace(/^log-group:/, '').replace(/:\*$/, ''));
+      else f.uncovered.push(`${stage.label}: access log destination ${destination}`);
+    }
+    if (asArray<any>(p.MethodSettings).some((m) => m.LoggingLevel === 'ERROR' || m.LoggingLevel === 'INFO')) {
+      groups.push(`API-Gateway-Execution-Logs_${p.RestApiId}/${p.StageName}`);
+    }
+    if (groups.length === 0) continue;
+    const here = settings.filter((a) => a.stack.account === account && a.stack.region === region);
+    if (here.length === 0) {
+      f.uncovered.push(`${stage.label}: logs through the API Gateway CloudWatch role of ${account} in ${region}, which no AWS::ApiGateway::Account of the assembly sets`);
+      continue;
+    }
+    if (here.length > 1) {
+      f.structural.push({ kind, from: stage, message: `${here.map((a) => a.label).join(' and ')} each set the one API Gateway CloudWatch role of ${account} in ${region}; the last deployed wins` });
+    }
+    const role = roleArnOf(f, here[0].properties.CloudWatchRoleArn, here[0]);
+    for (const group of groups) {
+      const stream = `arn:aws:logs:${region}:${account}:log-group:${group}:log-stream:0123456789abcdef0123456789abcdef`;
+      f.edges.push({
+        kind, from: stage, to: group,
+        requests: throughRole('apigateway.amazonaws.com', role, {}, [
+          { action: 'logs:CreateLogStream', resource: stream }, { action: 'logs:PutLogEvents', resource: stream },
+        ]),
+      });
     }
   }
 }
