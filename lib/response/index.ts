@@ -1,2 +1,6 @@
 export * from './health-event-automation';
 export * from './trail-tamper-response';
+export * from './operational-event-filters';
+export * from './operational-event';
+export * from './chat-channel';
+export * from './operational-event-routing';
