@@ -18,6 +18,7 @@ import { addAuditTrailExamples } from './observability/audit-trail';
 import { addKeyMonitoringExamples } from './observability/key-monitoring';
 import { addOrganizationWafPolicyExamples } from './security/organization-waf-policy';
 import { addSecretStoreExamples } from './security/secret-store';
+import { addOperationalEventRoutingExamples } from './response/operational-event-routing';
 
 /**
  * Adds every example stack to `app`. Used by `bin/app.ts` and by the tests, so what the tests
@@ -43,6 +44,7 @@ export function addAllExamples(app: App): void {
   addSecretStoreExamples(app, config);
   addOrganizationWafPolicyExamples(app, config);
   addReleasePipelineExamples(app, config);
+  addOperationalEventRoutingExamples(app, config);
   if (config.sandbox) {
     // Sandbox: whatever a construct keeps by default (log groups, tables, keys) goes on destroy too.
     RemovalPolicies.of(app).destroy();
