@@ -22,6 +22,7 @@ import { addServiceLimitMonitoringExamples } from './observability/service-limit
 import { addOrganizationWafPolicyExamples } from './security/organization-waf-policy';
 import { addSecretStoreExamples } from './security/secret-store';
 import { addEventFanoutExamples } from './response/event-fanout';
+import { addOperationalEventRoutingExamples } from './response/operational-event-routing';
 
 /**
  * Adds every example stack to `app`. Used by `bin/app.ts` and by the tests, so what the tests
@@ -51,6 +52,7 @@ export function addAllExamples(app: App): void {
   addOrganizationWafPolicyExamples(app, config);
   addReleasePipelineExamples(app, config);
   addEventFanoutExamples(app, config);
+  addOperationalEventRoutingExamples(app, config);
   if (config.sandbox) {
     // Sandbox: whatever a construct keeps by default (log groups, tables, keys) goes on destroy too.
     RemovalPolicies.of(app).destroy();

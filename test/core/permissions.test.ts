@@ -4,6 +4,7 @@
  * test/examples/example-app.test.ts.
  */
 import { App, Aws, CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -197,6 +198,29 @@ describe('the check is live', () => {
     const working = await report(build('apigateway.amazonaws.com', true));
     expect(working.problems).toBeUndefined();
     expect(working.edgeKinds['API Gateway -> CloudWatch Logs (account role)']).toBe(1);
+  });
+
+  test('a chat channel whose role does not trust Amazon Q Developer (chatbot.amazonaws.com) fails on the trust policy', async () => {
+    const { app, stack } = bare();
+    const role = new iam.Role(stack, 'ChannelRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    new chatbot.SlackChannelConfiguration(stack, 'Channel', {
+      slackChannelConfigurationName: 'ops', slackWorkspaceId: 'T00000000', slackChannelId: 'C0000000000', role,
+    });
+    const r = await report(app);
+    expect(r.edgeKinds['chatbot assumes its role']).toBe(1);
+    expect(r.problems).toMatch(/chatbot\.amazonaws\.com sts:AssumeRole on arn:aws:iam::111111111111:role\/\S+ is not allowed; trust policy of Edges\/ChannelRole\w+ needs/);
+  });
+
+  test('the same channel with a role that trusts chatbot.amazonaws.com passes', async () => {
+    const { app, stack } = bare();
+    const role = new iam.Role(stack, 'ChannelRole', { assumedBy: new iam.ServicePrincipal('chatbot.amazonaws.com') });
+    new chatbot.CfnMicrosoftTeamsChannelConfiguration(stack, 'Channel', {
+      configurationName: 'ops', teamId: '00000000-0000-0000-0000-000000000000', teamsTenantId: '00000000-0000-0000-0000-000000000000',
+      teamsChannelId: '19%3aops%40thread.tacv2', iamRoleArn: role.roleArn,
+    });
+    const r = await report(app);
+    expect(r.edgeKinds['chatbot assumes its role']).toBe(1);
+    expect(r.failures).toHaveLength(0);
   });
 
   test('a log group whose key does not admit CloudWatch Logs fails', async () => {

@@ -32,6 +32,10 @@
  *   .../replication-config-for-kms-objects.html).
  * - CodePipeline / CodeBuild / CodeDeploy roles on artifact stores and keys
  *   (docs.aws.amazon.com/codepipeline/latest/userguide/security-iam.html).
+ * - Amazon Q Developer in chat applications (chatbot.amazonaws.com) assumes a channel's role
+ *   (docs.aws.amazon.com/chatbot/latest/adminguide/chatbot-iam-policies.html); SNS delivers to the
+ *   channel over HTTPS and decrypts an SSE-KMS topic itself, so the channel needs no key access
+ *   (docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html).
  */
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { DeployedAssembly, DeployedResource } from './model';
@@ -864,6 +868,10 @@ function roleTrusts(f: Finder): void {
     ['AWS::IAM::InstanceProfile', 'ec2.amazonaws.com', (r) => asArray<string>(r.properties.Roles)[0]],
     ['AWS::Config::RemediationConfiguration', 'ssm.amazonaws.com', (r) => asArray<string>(r.properties.Parameters?.AutomationAssumeRole?.StaticValue?.Values)[0]],
     ['AWS::Config::ConfigurationRecorder', 'config.amazonaws.com', (r) => r.properties.RoleARN],
+    // Amazon Q Developer in chat applications assumes the channel role for what people run from
+    // the channel (docs.aws.amazon.com/chatbot/latest/adminguide/chatbot-iam-policies.html).
+    ['AWS::Chatbot::SlackChannelConfiguration', 'chatbot.amazonaws.com', (r) => r.properties.IamRoleArn],
+    ['AWS::Chatbot::MicrosoftTeamsChannelConfiguration', 'chatbot.amazonaws.com', (r) => r.properties.IamRoleArn],
     ['AWS::ElasticBeanstalk::Environment', 'elasticbeanstalk.amazonaws.com',
       (r) => asArray<any>(r.properties.OptionSettings).find((o) => o.Namespace === 'aws:elasticbeanstalk:environment' && o.OptionName === 'ServiceRole')?.Value],
   ];
