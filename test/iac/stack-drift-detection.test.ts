@@ -14,9 +14,12 @@ function stack(app: App = new App({ context: cdkJsonContext() })): Stack {
   return new Stack(app, 'Drift', { env: ENV });
 }
 
+interface Statement { Effect: string; Action: string | string[]; Resource: unknown }
+
 /** The statements of every managed policy of the template, flattened. */
-function managedStatements(t: Template): any[] {
-  return Object.values(t.findResources('AWS::IAM::ManagedPolicy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+function managedStatements(t: Template): Statement[] {
+  return Object.values(t.findResources('AWS::IAM::ManagedPolicy'))
+    .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
 }
 
 describe('IAC-3 StackDriftDetection', () => {
