@@ -16,6 +16,7 @@ import { addGuardDutyOrganizationExamples } from './security/guardduty-organizat
 import { addAccountBaselineExamples } from './iac/account-baseline';
 import { addDeploymentRolesExamples } from './iac/deployment-roles';
 import { addApiObservabilityExamples } from './observability/api-observability';
+import { addStackDriftDetectionExamples } from './iac/stack-drift-detection';
 import { addAuditTrailExamples } from './observability/audit-trail';
 import { addKeyMonitoringExamples } from './observability/key-monitoring';
 import { addServiceLimitMonitoringExamples } from './observability/service-limit-monitoring';
@@ -48,6 +49,7 @@ export function addAllExamples(app: App): void {
   addApiObservabilityExamples(app, config);
   addAccountBaselineExamples(app, config);
   addDeploymentRolesExamples(app, config);
+  addStackDriftDetectionExamples(app, config);
   addSecretStoreExamples(app, config);
   addOrganizationWafPolicyExamples(app, config);
   addReleasePipelineExamples(app, config);

@@ -31,6 +31,7 @@ import { addEventNotification } from '../core/event-notification';
 import { NotificationTopic } from '../core/notification-topic';
 import { ServiceRole } from '../core/service-role';
 import { PropsCheck } from '../core/validation';
+import { allowDriftDetection } from '../iac/drift-detection-access';
 import { ComplianceRule } from './compliance-rule';
 import { CONFIG_RECORDER_ROLE_PATH, ConfigDeliveryBucket } from './config-delivery-bucket';
 
@@ -412,15 +413,12 @@ export class ConfigCompliance extends Construct {
     const role = new ServiceRole(this, 'DriftDetectionRole', {
       assumedBy: new iam.ServicePrincipal('config.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': Stack.of(this).account } }),
       description: `DetectStackDrift for the cloudformation-stack-drift-detection-check rule of ${this.node.path}`,
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('ReadOnlyAccess')],
     });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['cloudformation:DetectStackDrift', 'cloudformation:DetectStackResourceDrift', 'cloudformation:DescribeStackDriftDetectionStatus', 'cloudformation:DescribeStackResourceDrifts'],
-      resources: [Stack.of(this).formatArn({ service: 'cloudformation', resource: 'stack', resourceName: '*' })],
-    }));
-    acknowledge(role.node.defaultChild!, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/ReadOnlyAccess]',
-      'Drift detection reads the live configuration of every resource type a stack can contain, so AWS documents ReadOnlyAccess for this rule\'s role; it grants no write and the role is assumable only by AWS Config of this account.');
-    role.acknowledgeWildcardResource(Stack.of(this).formatArn({ service: 'cloudformation', resource: 'stack', resourceName: '*' }),
+    // The same drift permissions as IAC-3's StackDriftDetection: the drift calls, and
+    // ReadOnlyAccess for the resources of stacks whose types are not known here.
+    const everyStack = Stack.of(this).formatArn({ service: 'cloudformation', resource: 'stack', resourceName: '*' });
+    allowDriftDetection(role, [everyStack]);
+    role.acknowledgeWildcardResource(everyStack,
       'The rule checks every stack of the account and region for drift, so the drift calls name all stacks of this account and region and nothing else.');
     return role;
   }

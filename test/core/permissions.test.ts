@@ -7,6 +7,7 @@ import { App, Aws, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as config from 'aws-cdk-lib/aws-config';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -16,6 +17,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as logsDestinations from 'aws-cdk-lib/aws-logs-destinations';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -272,6 +275,35 @@ describe('the check is live', () => {
     const target = new s3.Bucket(stack, 'Logs', { encryption: s3.BucketEncryption.KMS_MANAGED });
     new s3.Bucket(stack, 'Data', { serverAccessLogsBucket: target });
     expect((await report(app)).problems).toMatch(/S3 server access logs -> bucket: Edges\/Data\w+: the log target Edges\/Logs\w+ is encrypted with aws:kms; this log delivery only writes to buckets with SSE-S3/);
+  });
+
+  test('a drift check whose role may not start drift detection fails on the role; its trust must admit AWS Config of the account', async () => {
+    const { app, stack } = bare();
+    const role = new iam.Role(stack, 'DriftRole', { assumedBy: new iam.ServicePrincipal('config.amazonaws.com') });
+    new config.CloudFormationStackDriftDetectionCheck(stack, 'Drift', { role });
+    const r = await report(app);
+    expect(r.problems).toMatch(/AWS Config drift check -> stacks: Edges\/Drift\w+ -> arn:aws:iam::111111111111:role\/\S+: arn:aws:iam::111111111111:role\/\S+ cloudformation:DetectStackDrift on arn:aws:cloudformation:eu-west-1:111111111111:stack\/any-stack\/\S+ is not allowed; the identity policies of the role \(none\) need/);
+
+    const other = bare();
+    const wrongTrust = new iam.Role(other.stack, 'DriftRole', { assumedBy: new iam.ServicePrincipal('config.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': '222222222222' } }) });
+    wrongTrust.addToPolicy(new iam.PolicyStatement({ actions: ['cloudformation:DetectStackDrift', 'cloudformation:DetectStackResourceDrift', 'cloudformation:DescribeStackDriftDetectionStatus'], resources: ['*'] }));
+    new config.CloudFormationStackDriftDetectionCheck(other.stack, 'Drift', { role: wrongTrust });
+    expect((await report(other.app)).problems).toMatch(/config\.amazonaws\.com sts:AssumeRole on arn:aws:iam::111111111111:role\/\S+ is not allowed; trust policy of Edges\/DriftRole/);
+  });
+
+  test('a DetectStackDrift schedule whose role may start drift detection on another stack only fails, naming the stack it calls', async () => {
+    const { app, stack } = bare();
+    const role = new iam.Role(stack, 'SchedulerRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
+    new scheduler.Schedule(stack, 'Detect', {
+      schedule: scheduler.ScheduleExpression.rate(Duration.hours(6)),
+      target: new schedulerTargets.Universal({
+        service: 'cloudformation', action: 'detectStackDrift', role,
+        input: scheduler.ScheduleTargetInput.fromObject({ StackName: 'orders' }),
+        policyStatements: [new iam.PolicyStatement({ actions: ['cloudformation:DetectStackDrift', 'cloudformation:DetectStackResourceDrift'], resources: ['arn:aws:cloudformation:eu-west-1:111111111111:stack/payments/*'] })],
+      }),
+    });
+    const r = await report(app);
+    expect(r.problems).toMatch(/Scheduler universal target -> API: Edges\/Detect\w+ -> cloudformation:DetectStackDrift: arn:aws:iam::111111111111:role\/\S+ cloudformation:DetectStackDrift on arn:aws:cloudformation:eu-west-1:111111111111:stack\/orders\/\S+ is not allowed/);
   });
 
   test('an edge of a kind the check cannot evaluate fails instead of passing unseen', async () => {

@@ -105,6 +105,7 @@ export function findEdges(assembly: DeployedAssembly, policies: PolicyIndex, org
   wafLogs(ctx);
   schedules(ctx);
   lifecyclePolicies(ctx);
+  configDriftRules(ctx);
   roleTrusts(ctx);
   return { edges, structural, uncovered };
 }
@@ -828,10 +829,62 @@ function schedules(f: Finder): void {
     const universal = /^arn:aws:scheduler:::aws-sdk:([a-z0-9]+):([A-Za-z0-9]+)$/.exec(String(target.Arn));
     if (universal) {
       const action = `${SDK_SERVICE_PREFIX[universal[1]] ?? universal[1]}:${universal[2][0].toUpperCase()}${universal[2].slice(1)}`;
-      f.edges.push({ kind: 'Scheduler universal target -> API', from: schedule, to: action, requests: throughRole('scheduler.amazonaws.com', target.RoleArn, ctx, [{ action, resource: '*' }]) });
+      const input = typeof target.Input === 'string' ? JSON.parse(target.Input) : target.Input ?? {};
+      const acts = UNIVERSAL_TARGET_REQUESTS[action]?.(input, schedule.stack.region, schedule.stack.account) ?? [{ action, resource: '*' }];
+      f.edges.push({ kind: 'Scheduler universal target -> API', from: schedule, to: action, requests: throughRole('scheduler.amazonaws.com', target.RoleArn, ctx, acts) });
     } else {
       f.uncovered.push(`${schedule.label}: schedule target ${target.Arn}`);
     }
+  }
+}
+
+/** A stack's ARN as IAM sees it: the stack name (or ARN) the call names, with an id. */
+function stackArn(nameOrArn: string, region: string, account: string): string {
+  return String(nameOrArn).startsWith('arn:') ? String(nameOrArn) : `arn:aws:cloudformation:${region}:${account}:stack/${nameOrArn}/00000000-0000-0000-0000-000000000000`;
+}
+
+/**
+ * Universal targets whose resource the check reads from the target's input, with every action
+ * the call is authorized for. DetectStackDrift needs cloudformation:DetectStackDrift and
+ * cloudformation:DetectStackResourceDrift on the stack
+ * (docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html#drift-considerations);
+ * the reads of the stack's resources depend on what the stack holds and are not evaluated.
+ */
+const UNIVERSAL_TARGET_REQUESTS: Record<string, (input: any, region: string, account: string) => Array<{ action: string; resource: string }>> = {
+  'cloudformation:DetectStackDrift': (input, region, account) => {
+    const stack = stackArn(input.StackName, region, account);
+    return [{ action: 'cloudformation:DetectStackDrift', resource: stack }, { action: 'cloudformation:DetectStackResourceDrift', resource: stack }];
+  },
+};
+
+/**
+ * The managed rule cloudformation-stack-drift-detection-check: AWS Config assumes the role of
+ * its cloudformationRoleArn parameter (with aws:SourceAccount, as for the recorder's role:
+ * docs.aws.amazon.com/config/latest/developerguide/iamrole-permissions.html) and, as that role,
+ * runs DetectStackDrift on each stack of the account and region and reads the detection's status
+ * (docs.aws.amazon.com/config/latest/developerguide/cloudformation-stack-drift-detection-check.html).
+ * A stack named `any-stack` stands for every stack; the reads of the stacks' resources are not
+ * evaluated.
+ */
+function configDriftRules(f: Finder): void {
+  for (const rule of f.assembly.resourcesOfType('AWS::Config::ConfigRule')) {
+    const source = rule.properties.Source ?? {};
+    if (source.Owner !== 'AWS' || source.SourceIdentifier !== 'CLOUDFORMATION_STACK_DRIFT_DETECTION_CHECK') continue;
+    const parameters = typeof rule.properties.InputParameters === 'string' ? JSON.parse(rule.properties.InputParameters) : rule.properties.InputParameters ?? {};
+    if (!parameters.cloudformationRoleArn) {
+      f.structural.push({ kind: 'AWS Config drift check -> stacks', from: rule, message: 'cloudformation-stack-drift-detection-check needs its cloudformationRoleArn parameter: the role AWS Config detects drift with' });
+      continue;
+    }
+    const roleArn = roleArnOf(f, parameters.cloudformationRoleArn, rule);
+    const stack = stackArn('any-stack', rule.stack.region, rule.stack.account);
+    f.edges.push({
+      kind: 'AWS Config drift check -> stacks', from: rule, to: roleArn,
+      requests: throughRole('config.amazonaws.com', roleArn, { 'aws:SourceAccount': rule.stack.account }, [
+        { action: 'cloudformation:DetectStackDrift', resource: stack },
+        { action: 'cloudformation:DetectStackResourceDrift', resource: stack },
+        { action: 'cloudformation:DescribeStackDriftDetectionStatus', resource: '*' },
+      ]),
+    });
   }
 }
 
