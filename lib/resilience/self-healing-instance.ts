@@ -348,6 +348,10 @@ export class SelfHealingInstance extends Construct {
       disableApiTermination: props.terminationProtection ?? !Sandbox.isEnabled(this),
       tags: [{ key: 'Name', value: this.node.path }],
     });
+    if (props.terminationProtection === undefined && Sandbox.isEnabled(this)) {
+      acknowledge(instance, 'AwsSolutions-EC29',
+        'Sandbox mode (the sandbox context) makes every resource destroyable so cdk destroy leaves nothing behind; termination protection would make the stack fail to delete. Outside sandbox mode the instance is protected.');
+    }
     return instance;
   }
 

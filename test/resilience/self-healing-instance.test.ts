@@ -166,6 +166,12 @@ describe('RES-2 SelfHealingInstance', () => {
     await expectPermissionsHold([replace]);
     await expectPermissionsHold([recover]);
   });
+
+  test('recover mode in sandbox mode (termination protection off so the stack can be destroyed) passes the checks', () => {
+    const app = checkedApp({ sandbox: 'true' });
+    instanceStack({ mode: SelfHealingMode.RECOVER }, app);
+    expect(() => synthWithChecks(app)).not.toThrow();
+  });
 });
 
 describe('RES-2 SelfHealingInstance refusals', () => {
