@@ -14,6 +14,7 @@ import { addConfigComplianceExamples } from './security/config-compliance';
 import { addGuardDutyOrganizationExamples } from './security/guardduty-organization';
 import { addAccountBaselineExamples } from './iac/account-baseline';
 import { addDeploymentRolesExamples } from './iac/deployment-roles';
+import { addAccessLogAnalyticsExamples } from './observability/access-log-analytics';
 import { addAuditTrailExamples } from './observability/audit-trail';
 import { addKeyMonitoringExamples } from './observability/key-monitoring';
 import { addOrganizationWafPolicyExamples } from './security/organization-waf-policy';
@@ -38,6 +39,7 @@ export function addAllExamples(app: App): void {
   addBeanstalkEnvironmentExamples(app, config);
   const trails = addAuditTrailExamples(app, config);
   addKeyMonitoringExamples(app, config, trails);
+  addAccessLogAnalyticsExamples(app, config);
   addAccountBaselineExamples(app, config);
   addDeploymentRolesExamples(app, config);
   addSecretStoreExamples(app, config);
