@@ -17,6 +17,7 @@ import { addAccountBaselineExamples } from './iac/account-baseline';
 import { addDeploymentRolesExamples } from './iac/deployment-roles';
 import { addApiObservabilityExamples } from './observability/api-observability';
 import { addStackDriftDetectionExamples } from './iac/stack-drift-detection';
+import { addAccessLogAnalyticsExamples } from './observability/access-log-analytics';
 import { addAuditTrailExamples } from './observability/audit-trail';
 import { addKeyMonitoringExamples } from './observability/key-monitoring';
 import { addServiceLimitMonitoringExamples } from './observability/service-limit-monitoring';
@@ -47,6 +48,7 @@ export function addAllExamples(app: App): void {
   addKeyMonitoringExamples(app, config, trails);
   addServiceLimitMonitoringExamples(app, config);
   addApiObservabilityExamples(app, config);
+  addAccessLogAnalyticsExamples(app, config);
   addAccountBaselineExamples(app, config);
   addDeploymentRolesExamples(app, config);
   addStackDriftDetectionExamples(app, config);

@@ -4,3 +4,4 @@ export * from './service-limit-monitoring';
 export * from './service-quota';
 export * from './api-cache-size';
 export * from './api-observability';
+export * from './access-log-analytics';

@@ -306,6 +306,42 @@ describe('the check is live', () => {
     expect(r.problems).toMatch(/Scheduler universal target -> API: Edges\/Detect\w+ -> cloudformation:DetectStackDrift: arn:aws:iam::111111111111:role\/\S+ cloudformation:DetectStackDrift on arn:aws:cloudformation:eu-west-1:111111111111:stack\/orders\/\S+ is not allowed/);
   });
 
+  test('server access logs with partitioned keys fail when the log bucket allows only another bucket\'s partition', async () => {
+    const { app, stack } = bare();
+    const target = new s3.Bucket(stack, 'Logs', { encryption: s3.BucketEncryption.S3_MANAGED });
+    const source = new s3.CfnBucket(stack, 'Data', {
+      bucketName: 'edges-data',
+      loggingConfiguration: { destinationBucketName: target.bucketName, logFilePrefix: 'logs/', targetObjectKeyFormat: { partitionedPrefix: { partitionDateSource: 'EventTime' } } },
+    });
+    // Allowed for the key layout of another source bucket only: S3 writes under the source's own name.
+    target.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')], actions: ['s3:PutObject'],
+      resources: [target.arnForObjects(`logs/${Aws.ACCOUNT_ID}/${Aws.REGION}/other-bucket/*`)],
+      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+    }));
+    void source;
+    expect((await report(app)).problems).toMatch(/S3 server access logs -> bucket: Edges\/Data -> \S+: logging\.s3\.amazonaws\.com s3:PutObject on arn:aws:s3:::\S+\/logs\/111111111111\/eu-west-1\/edges-data\/2026\/01\/01\/2026-01-01-00-00-00-\w+ is not allowed/);
+  });
+
+  test('server access logs with partitioned keys hold when the log bucket allows exactly the source\'s own partition', async () => {
+    // S3 writes [prefix][account]/[region]/[source bucket]/[YYYY]/[MM]/[DD]/..., not [prefix][YYYY]-[MM]-...: a policy
+    // for the partition alone must be enough, and is only if the check models the partitioned key.
+    const { app, stack } = bare();
+    const target = new s3.Bucket(stack, 'Logs', { encryption: s3.BucketEncryption.S3_MANAGED });
+    new s3.CfnBucket(stack, 'Data', {
+      bucketName: 'edges-data',
+      loggingConfiguration: { destinationBucketName: target.bucketName, logFilePrefix: 'logs/', targetObjectKeyFormat: { partitionedPrefix: { partitionDateSource: 'EventTime' } } },
+    });
+    target.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')], actions: ['s3:PutObject'],
+      resources: [target.arnForObjects(`logs/${Aws.ACCOUNT_ID}/${Aws.REGION}/edges-data/*`)],
+      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+    }));
+    const r = await report(app);
+    expect(r.problems).toBeUndefined();
+    expect(r.edgeKinds['S3 server access logs -> bucket']).toBe(1);
+  });
+
   test('an edge of a kind the check cannot evaluate fails instead of passing unseen', async () => {
     const { app, stack } = bare();
     new events.CfnRule(stack, 'Rule', { eventPattern: { source: ['aws.s3'] }, targets: [{ id: 'x', arn: 'arn:aws:ssm:eu-west-1:111111111111:document/Run' }] });

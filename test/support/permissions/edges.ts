@@ -18,7 +18,8 @@
  *   .../create-kms-key-policy-for-cloudtrail.html, .../send-cloudtrail-events-to-cloudwatch-logs.html).
  * - AWS Config -> S3/KMS/SNS (docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy.html).
  * - S3 server access logs: logging.s3.amazonaws.com, SSE-S3 targets only
- *   (docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+ *   (docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html), to simple
+ *   or date-partitioned keys (docs.aws.amazon.com/AmazonS3/latest/API/API_PartitionedPrefix.html).
  * - ALB access logs: the region's ELB account or logdelivery.elasticloadbalancing.amazonaws.com, SSE-S3 only
  *   (docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html).
  * - VPC flow logs -> CloudWatch Logs through a role trusted by vpc-flow-logs.amazonaws.com
@@ -380,7 +381,11 @@ function accessLogs(f: Finder): void {
     const logging = bucket.properties.LoggingConfiguration;
     if (!logging?.DestinationBucketName) continue;
     const target = f.assembly.findByRef(logging.DestinationBucketName, 'AWS::S3::Bucket');
-    const key = `${logging.LogFilePrefix ?? ''}2026-01-01-00-00-00-ABCDEF0123456789`;
+    // Simple prefix: [prefix][YYYY]-[MM]-[DD]-[hh]-[mm]-[ss]-[UniqueString]; partitioned prefix:
+    // [prefix][SourceAccountId]/[SourceRegion]/[SourceBucket]/[YYYY]/[MM]/[DD]/[YYYY]-[MM]-[DD]-[hh]-[mm]-[ss]-[UniqueString]
+    // (docs.aws.amazon.com/AmazonS3/latest/API/API_PartitionedPrefix.html).
+    const partition = logging.TargetObjectKeyFormat?.PartitionedPrefix ? `${bucket.stack.account}/${bucket.stack.region}/${bucket.ref}/2026/01/01/` : '';
+    const key = `${logging.LogFilePrefix ?? ''}${partition}2026-01-01-00-00-00-ABCDEF0123456789`;
     f.edges.push({
       kind: 'S3 server access logs -> bucket', from: bucket, to: logging.DestinationBucketName,
       requests: [{ principal: 'logging.s3.amazonaws.com', action: 's3:PutObject', resource: `${bucketArn(f, logging.DestinationBucketName)}/${key}`, context: source(bucket) }],
