@@ -1,4 +1,5 @@
-export * from './replication-destination';
+export * from './gateway-cache-refresh';
 export * from './replicated-bucket';
+export * from './replication-destination';
 export * from './resilient-network';
 export * from './scheduled-snapshots';
