@@ -3,7 +3,7 @@
  *
  * A file share lists what is in its bucket once and caches that inventory; objects that other
  * writers put into the bucket directly (not through the share) stay invisible to the share's
- * clients until `RefreshCache` runs (docs.aws.amazon.com/filegateway/latest/files3/refresh-cache.html).
+ * clients until `RefreshCache` runs (docs.aws.amazon.com/storagegateway/latest/APIReference/API_RefreshCache.html).
  * This construct refreshes it in two ways, without a Lambda function:
  * - on a schedule, EventBridge Scheduler calls `RefreshCache` directly (a universal target) for
  *   the whole share, recursively: the backstop that catches everything;

@@ -27,6 +27,7 @@ describe('RES-9 GatewayCacheRefresh', () => {
   const stacks = addGatewayCacheRefreshExamples(app, exampleConfig(app));
   app.synth();
   const example = Template.fromStack(stacks.cacheRefresh);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the state machine definition is untyped JSON.
   const definition = (): Record<string, any> => {
     const machine = Object.values(example.findResources('AWS::StepFunctions::StateMachine'))[0];
     const parts = machine.Properties.DefinitionString['Fn::Join'][1] as unknown[];
