@@ -15,6 +15,7 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as logsDestinations from 'aws-cdk-lib/aws-logs-destinations';
+import * as pipes from 'aws-cdk-lib/aws-pipes';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -22,6 +23,7 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { addAlarmNotification, NotificationTopic } from '../../lib';
 import { checkPermissions, DeployedAssembly, expectPermissionsHold, PermissionReport } from '../support/permissions';
 import { bucketNameProblem } from '../support/permissions/limits';
@@ -340,6 +342,55 @@ describe('the check is live', () => {
     const r = await report(app);
     expect(r.problems).toBeUndefined();
     expect(r.edgeKinds['S3 server access logs -> bucket']).toBe(1);
+  });
+
+  test('an EventBridge pipe whose role may not read its queue or start its workflow fails on the role; with the grants it passes', async () => {
+    const build = (granted: boolean): App => {
+      const { app, stack } = bare();
+      const key = new kms.Key(stack, 'Key');
+      const queue = new sqs.Queue(stack, 'Queue', { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key });
+      const machine = new sfn.StateMachine(stack, 'Machine', {
+        definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Nothing')),
+        role: new iam.Role(stack, 'MachineRole', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') }),
+      });
+      const role = new iam.Role(stack, 'PipeRole', { assumedBy: new iam.ServicePrincipal('pipes.amazonaws.com') });
+      if (granted) {
+        queue.grantConsumeMessages(role);
+        machine.grantStartExecution(role);
+      }
+      new pipes.CfnPipe(stack, 'Pipe', {
+        roleArn: role.roleArn, source: queue.queueArn, target: machine.stateMachineArn,
+        targetParameters: { stepFunctionStateMachineParameters: { invocationType: 'FIRE_AND_FORGET' } },
+      });
+      return app;
+    };
+    const broken = await report(build(false));
+    expect(broken.problems).toMatch(/EventBridge pipe -> SQS source: Edges\/Pipe -> \S+: arn:aws:iam::111111111111:role\/\S+ sqs:ReceiveMessage on arn:aws:sqs:eu-west-1:111111111111:\S+ is not allowed/);
+    expect(broken.problems).toMatch(/EventBridge pipe -> SQS source: .* kms:Decrypt on arn:aws:kms:eu-west-1:111111111111:key\/\S+ is not allowed/);
+    expect(broken.problems).toMatch(/EventBridge pipe -> Step Functions: Edges\/Pipe -> \S+: arn:aws:iam::111111111111:role\/\S+ states:StartExecution on arn:aws:states:eu-west-1:111111111111:stateMachine:\S+ is not allowed/);
+    const fixed = await report(build(true));
+    expect(fixed.problems).toBeUndefined();
+    expect(fixed.edgeKinds).toMatchObject({ 'EventBridge pipe -> SQS source': 1, 'EventBridge pipe -> Step Functions': 1 });
+  });
+
+  test('an EventBridge pipe whose role does not trust EventBridge Pipes fails on the trust policy', async () => {
+    const { app, stack } = bare();
+    const queue = new sqs.Queue(stack, 'Queue', { encryption: sqs.QueueEncryption.SQS_MANAGED });
+    const machine = new sfn.StateMachine(stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Nothing')) });
+    const role = new iam.Role(stack, 'PipeRole', { assumedBy: new iam.ServicePrincipal('events.amazonaws.com') });
+    queue.grantConsumeMessages(role);
+    machine.grantStartExecution(role);
+    new pipes.CfnPipe(stack, 'Pipe', { roleArn: role.roleArn, source: queue.queueArn, target: machine.stateMachineArn });
+    expect((await report(app)).problems).toMatch(/pipes\.amazonaws\.com sts:AssumeRole on arn:aws:iam::111111111111:role\/\S+ is not allowed; trust policy of Edges\/PipeRole\w* needs/);
+  });
+
+  test('a pipe source or target the check does not model fails as not covered', async () => {
+    const { app, stack } = bare();
+    const role = new iam.Role(stack, 'PipeRole', { assumedBy: new iam.ServicePrincipal('pipes.amazonaws.com') });
+    new pipes.CfnPipe(stack, 'Pipe', { roleArn: role.roleArn, source: 'arn:aws:kinesis:eu-west-1:111111111111:stream/s', target: 'arn:aws:lambda:eu-west-1:111111111111:function:f' });
+    const r = await report(app);
+    expect(r.problems).toMatch(/not covered by the permission check: .*Edges\/Pipe: pipe source arn:aws:kinesis/s);
+    expect(r.problems).toMatch(/Edges\/Pipe: pipe target arn:aws:lambda/);
   });
 
   test('an edge of a kind the check cannot evaluate fails instead of passing unseen', async () => {

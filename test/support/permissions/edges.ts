@@ -37,6 +37,8 @@
  *   (docs.aws.amazon.com/chatbot/latest/adminguide/chatbot-iam-policies.html); SNS delivers to the
  *   channel over HTTPS and decrypts an SSE-KMS topic itself, so the channel needs no key access
  *   (docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html).
+ * - EventBridge Pipes: the pipe's role reads the source and calls the target
+ *   (docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-permissions.html).
  */
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { DeployedAssembly, DeployedResource } from './model';
@@ -107,6 +109,7 @@ export function findEdges(assembly: DeployedAssembly, policies: PolicyIndex, org
   schedules(ctx);
   lifecyclePolicies(ctx);
   configDriftRules(ctx);
+  eventPipes(ctx);
   roleTrusts(ctx);
   return { edges, structural, uncovered };
 }
@@ -903,6 +906,52 @@ function lifecyclePolicies(f: Finder): void {
         { action: 'ec2:CreateSnapshot', resource: '*' }, { action: 'ec2:DeleteSnapshot', resource: '*' }, { action: 'ec2:CopySnapshot', resource: '*' },
       ]),
     });
+  }
+}
+
+/**
+ * EventBridge Pipes works as the pipe's role, which pipes.amazonaws.com assumes with
+ * aws:SourceAccount and the pipe's aws:SourceArn (docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-permissions.html).
+ * An SQS source needs sqs:ReceiveMessage, sqs:DeleteMessage and sqs:GetQueueAttributes on the
+ * queue, and kms:Decrypt on an SSE-KMS queue's key, which SQS asks for on the caller's behalf
+ * (docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
+ * A Step Functions target is started with states:StartExecution (FIRE_AND_FORGET, standard
+ * workflows) or states:StartSyncExecution (REQUEST_RESPONSE, express workflows)
+ * (docs.aws.amazon.com/eventbridge/latest/pipes-reference/pipes-targets.html). Other sources and
+ * targets are not modelled and fail as not covered.
+ */
+function eventPipes(f: Finder): void {
+  for (const pipe of f.assembly.resourcesOfType('AWS::Pipes::Pipe')) {
+    const p = pipe.properties;
+    const role = String(p.RoleArn);
+    const pipeArn = `arn:aws:pipes:${pipe.stack.region}:${pipe.stack.account}:pipe/${p.Name ?? pipe.ref}`;
+    const ctx = { 'aws:SourceAccount': pipe.stack.account, 'aws:SourceArn': pipeArn };
+    const sourceArn = String(p.Source);
+    const target = String(p.Target);
+    if (parseArn(sourceArn)?.service === 'sqs') {
+      const queue = f.assembly.findByArn(sourceArn, 'AWS::SQS::Queue');
+      const acts: Array<{ action: string; resource: string; context?: Record<string, string> }> = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']
+        .map((action) => ({ action, resource: sourceArn }));
+      if (queue?.properties.KmsMasterKeyId) {
+        acts.push({
+          action: 'kms:Decrypt', resource: keyArnOf(f, queue.properties.KmsMasterKeyId, queue),
+          context: { 'kms:ViaService': `sqs.${queue.stack.region}.amazonaws.com`, 'kms:EncryptionContext:aws:sqs:arn': sourceArn },
+        });
+      }
+      f.edges.push({ kind: 'EventBridge pipe -> SQS source', from: pipe, to: sourceArn, requests: throughRole('pipes.amazonaws.com', role, ctx, acts) });
+    } else {
+      f.uncovered.push(`${pipe.label}: pipe source ${sourceArn}`);
+    }
+    if (parseArn(target)?.service === 'states') {
+      const sync = p.TargetParameters?.StepFunctionStateMachineParameters?.InvocationType === 'REQUEST_RESPONSE';
+      f.edges.push({
+        kind: 'EventBridge pipe -> Step Functions', from: pipe, to: target,
+        requests: throughRole('pipes.amazonaws.com', role, ctx, [{ action: sync ? 'states:StartSyncExecution' : 'states:StartExecution', resource: target }]),
+      });
+    } else {
+      f.uncovered.push(`${pipe.label}: pipe target ${target}`);
+    }
+    if (p.Enrichment) f.uncovered.push(`${pipe.label}: pipe enrichment ${p.Enrichment}`);
   }
 }
 
