@@ -15,6 +15,7 @@ import { addGuardDutyOrganizationExamples } from './security/guardduty-organizat
 import { addAccountBaselineExamples } from './iac/account-baseline';
 import { addDeploymentRolesExamples } from './iac/deployment-roles';
 import { addAuditTrailExamples } from './observability/audit-trail';
+import { addInstanceMetricsExamples } from './observability/instance-metrics';
 import { addKeyMonitoringExamples } from './observability/key-monitoring';
 import { addOrganizationWafPolicyExamples } from './security/organization-waf-policy';
 import { addSecretStoreExamples } from './security/secret-store';
@@ -38,6 +39,7 @@ export function addAllExamples(app: App): void {
   addBeanstalkEnvironmentExamples(app, config);
   const trails = addAuditTrailExamples(app, config);
   addKeyMonitoringExamples(app, config, trails);
+  addInstanceMetricsExamples(app, config);
   addAccountBaselineExamples(app, config);
   addDeploymentRolesExamples(app, config);
   addSecretStoreExamples(app, config);
