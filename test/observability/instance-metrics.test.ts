@@ -15,6 +15,7 @@ function stack(app: App = new App({ context: cdkJsonContext() })): Stack {
   return new Stack(app, 'Instances', { env: ENV });
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the agent configuration is untyped JSON
 function agentConfig(template: Template): any {
   const parameters = template.findResources('AWS::SSM::Parameter');
   const [parameter] = Object.values(parameters);
