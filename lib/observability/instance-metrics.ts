@@ -117,7 +117,7 @@ export interface InstanceMetricsProps {
    * The CloudWatch namespace of the agent's metrics.
    * @default 'CWAgent'
    */
-  readonly namespace?: string;
+  readonly metricsNamespace?: string;
 
   /**
    * The value of the `MetricsGroup` dimension that the agent adds to the memory and disk metrics
@@ -189,7 +189,7 @@ export class InstanceMetrics extends Construct {
   public static readonly GROUP_DIMENSION = GROUP_DIMENSION;
 
   /** The namespace of the agent's metrics. */
-  public readonly namespace: string;
+  public readonly metricsNamespace: string;
   /** The value of the `MetricsGroup` dimension of these instances. */
   public readonly groupName: string;
   /** The agent configuration, as stored in the parameter. */
@@ -215,12 +215,12 @@ export class InstanceMetrics extends Construct {
     super(scope, id);
     const check = new PropsCheck(this, 'InstanceMetrics');
     checkTargets(check, props.targets);
-    const namespace = props.namespace ?? DEFAULT_NAMESPACE;
+    const namespace = props.metricsNamespace ?? DEFAULT_NAMESPACE;
     if (!Token.isUnresolved(namespace)) {
       // docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html: 1-255
       // characters, and namespaces starting with "AWS/" are reserved for AWS services.
       check.require(namespace.length >= 1 && namespace.length <= 255 && !/^AWS\//i.test(namespace),
-        `namespace must be 1-255 characters and not start with "AWS/" (reserved for AWS services), got "${namespace}"`);
+        `metricsNamespace must be 1-255 characters and not start with "AWS/" (reserved for AWS services), got "${namespace}"`);
     }
     const groupName = props.groupName ?? Names.uniqueResourceName(this, { maxLength: 128 });
     check.matches('groupName', groupName, /^[A-Za-z0-9._-]{1,128}$/, 'letters, digits, ".", "_" and "-", at most 128 characters');
@@ -290,7 +290,7 @@ export class InstanceMetrics extends Construct {
     check.throwIfAny();
 
     this.targets = props.targets;
-    this.namespace = namespace;
+    this.metricsNamespace = namespace;
     this.groupName = groupName;
     this.agentConfig = agentConfig;
     this.notificationTopic = props.notificationTopic ?? new NotificationTopic(this, 'Notifications', { displayName: 'Instance memory alerts' }).topic;
@@ -362,7 +362,7 @@ export class InstanceMetrics extends Construct {
    */
   public memoryMetric(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return new cloudwatch.Metric({
-      namespace: this.namespace,
+      namespace: this.metricsNamespace,
       metricName: InstanceMetrics.MEMORY_METRIC_NAME,
       dimensionsMap: { [GROUP_DIMENSION]: this.groupName },
       statistic: cloudwatch.Stats.MAXIMUM,
@@ -379,7 +379,7 @@ export class InstanceMetrics extends Construct {
    */
   public memoryMetricForAutoScalingGroup(autoScalingGroupName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return new cloudwatch.Metric({
-      namespace: this.namespace,
+      namespace: this.metricsNamespace,
       metricName: InstanceMetrics.MEMORY_METRIC_NAME,
       dimensionsMap: { AutoScalingGroupName: autoScalingGroupName },
       statistic: cloudwatch.Stats.AVERAGE,
@@ -395,7 +395,7 @@ export class InstanceMetrics extends Construct {
    */
   public diskMetric(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return new cloudwatch.Metric({
-      namespace: this.namespace,
+      namespace: this.metricsNamespace,
       metricName: InstanceMetrics.DISK_METRIC_NAME,
       dimensionsMap: { [GROUP_DIMENSION]: this.groupName },
       statistic: cloudwatch.Stats.MAXIMUM,
@@ -436,7 +436,7 @@ export class InstanceMetrics extends Construct {
         sid: 'PutAgentMetrics',
         actions: ['cloudwatch:PutMetricData'],
         resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': this.namespace } },
+        conditions: { StringEquals: { 'cloudwatch:namespace': this.metricsNamespace } },
       }),
       // DescribeTags: the AutoScalingGroupName dimension; DescribeVolumes: the agent's EBS volume
       // lookups. Neither supports resource-level permissions.

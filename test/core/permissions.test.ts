@@ -230,7 +230,7 @@ describe('the check is live', () => {
   test('the agent\'s metrics are refused in a namespace other than the one its policy names', async () => {
     const { app, stack } = bare();
     const role = new iam.Role(stack, 'InstanceRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
-    const metrics = new InstanceMetrics(stack, 'Metrics', { targets: InstanceTargets.tag('cwagent', 'enabled'), groupName: 'web', namespace: 'Web' });
+    const metrics = new InstanceMetrics(stack, 'Metrics', { targets: InstanceTargets.tag('cwagent', 'enabled'), groupName: 'web', metricsNamespace: 'Web' });
     metrics.grantAgent(role);
     // The parameter now tells the agent to publish to another namespace than the policy allows.
     (metrics.configParameter.node.defaultChild as ssm.CfnParameter).value = metrics.agentConfig.replace('"namespace":"Web"', '"namespace":"Other"');

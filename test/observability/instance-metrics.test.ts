@@ -126,7 +126,7 @@ describe('OBS-5 InstanceMetrics', () => {
 
   test('an Auto Scaling group target selects its instances by aws:autoscaling:groupName, and exposes the metric a scaling policy tracks (IAC-8)', () => {
     const s = stack();
-    const m = new InstanceMetrics(s, 'Metrics', { targets: InstanceTargets.autoScalingGroup('web-asg'), namespace: 'Web/Agent' });
+    const m = new InstanceMetrics(s, 'Metrics', { targets: InstanceTargets.autoScalingGroup('web-asg'), metricsNamespace: 'Web/Agent' });
     const t = Template.fromStack(s);
     t.hasResourceProperties('AWS::SSM::Association', { Name: 'AmazonCloudWatch-ManageAgent', Targets: [{ Key: 'tag:aws:autoscaling:groupName', Values: ['web-asg'] }] });
     const metric = m.memoryMetricForAutoScalingGroup('web-asg');
@@ -184,7 +184,7 @@ describe('OBS-5 InstanceMetrics refusals', () => {
   };
 
   test('refuses a namespace reserved for AWS services', () => {
-    refused({ namespace: 'AWS/EC2' }, 'namespace must be 1-255 characters and not start with "AWS/" (reserved for AWS services), got "AWS/EC2"');
+    refused({ metricsNamespace: 'AWS/EC2' }, 'metricsNamespace must be 1-255 characters and not start with "AWS/" (reserved for AWS services), got "AWS/EC2"');
   });
 
   test('refuses a memory threshold outside 1-100 %', () => {
