@@ -20,6 +20,7 @@ import { addApiObservabilityExamples } from './observability/api-observability';
 import { addStackDriftDetectionExamples } from './iac/stack-drift-detection';
 import { addAccessLogAnalyticsExamples } from './observability/access-log-analytics';
 import { addAuditTrailExamples } from './observability/audit-trail';
+import { addInstanceMetricsExamples } from './observability/instance-metrics';
 import { addKeyMonitoringExamples } from './observability/key-monitoring';
 import { addServiceLimitMonitoringExamples } from './observability/service-limit-monitoring';
 import { addOrganizationWafPolicyExamples } from './security/organization-waf-policy';
@@ -51,6 +52,7 @@ export function addAllExamples(app: App): void {
   addServiceLimitMonitoringExamples(app, config);
   addApiObservabilityExamples(app, config);
   addAccessLogAnalyticsExamples(app, config);
+  addInstanceMetricsExamples(app, config);
   addAccountBaselineExamples(app, config);
   addDeploymentRolesExamples(app, config);
   addStackDriftDetectionExamples(app, config);

@@ -5,3 +5,4 @@ export * from './service-quota';
 export * from './api-cache-size';
 export * from './api-observability';
 export * from './access-log-analytics';
+export * from './instance-metrics';

@@ -8,6 +8,7 @@ import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as config from 'aws-cdk-lib/aws-config';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -24,7 +25,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { addAlarmNotification, NotificationTopic } from '../../lib';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { addAlarmNotification, InstanceMetrics, InstanceTargets, NotificationTopic } from '../../lib';
 import { checkPermissions, DeployedAssembly, expectPermissionsHold, PermissionReport } from '../support/permissions';
 import { bucketNameProblem } from '../support/permissions/limits';
 
@@ -414,6 +416,41 @@ describe('the check is live', () => {
     addAlarmNotification(alarm(fine), new NotificationTopic(fine, 'Alerts').topic);
     await expect(expectPermissionsHold(broken)).rejects.toThrow(/1 permission problem\(s\):\n {2}- alarm -> SNS topic: Broken\/Alarm/);
     await expect(expectPermissionsHold(fine)).resolves.toMatchObject({ edgeKinds: { 'alarm -> SNS topic': 1 } });
+  });
+
+  test('the CloudWatch agent on tagged instances fails when their role lacks the agent\'s permissions, and passes with grantAgent', async () => {
+    const agentOn = (grant: boolean) => {
+      const { app, stack } = bare();
+      const role = new iam.Role(stack, 'InstanceRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+      const metrics = new InstanceMetrics(stack, 'Metrics', {
+        targets: InstanceTargets.tag('cwagent', 'enabled'), groupName: 'web', logFiles: [{ filePath: '/var/log/app.log', logGroupName: '/web/app' }],
+      });
+      if (grant) metrics.grantAgent(role);
+      const profile = new iam.CfnInstanceProfile(stack, 'Profile', { roles: [role.roleName] });
+      new ec2.CfnInstance(stack, 'Server', { imageId: 'ami-12345678', iamInstanceProfile: profile.ref, tags: [{ key: 'cwagent', value: 'enabled' }] });
+      return report(app);
+    };
+    const broken = await agentOn(false);
+    expect(broken.problems).toMatch(/CloudWatch agent \(instance role\) -> metrics, logs, configuration: Edges\/MetricsConfigureAgent\w+ -> arn:aws:iam::111111111111:role\/\S+: arn:aws:iam::111111111111:role\/\S+ logs:PutLogEvents on arn:aws:logs:eu-west-1:111111111111:log-group:\/web\/app:log-stream:i-0123456789abcdef0 is not allowed/);
+    expect(broken.problems).toMatch(/cloudwatch:PutMetricData on \* is not allowed/);
+    expect(broken.problems).toMatch(/ssm:GetParameter on arn:aws:ssm:eu-west-1:111111111111:parameter\/\S+ is not allowed/);
+    const granted = await agentOn(true);
+    expect(granted.problems).toBeUndefined();
+    expect(granted.edgeKinds['CloudWatch agent (instance role) -> metrics, logs, configuration']).toBe(1);
+  });
+
+  test('the agent\'s metrics are refused in a namespace other than the one its policy names', async () => {
+    const { app, stack } = bare();
+    const role = new iam.Role(stack, 'InstanceRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+    const metrics = new InstanceMetrics(stack, 'Metrics', { targets: InstanceTargets.tag('cwagent', 'enabled'), groupName: 'web', metricsNamespace: 'Web' });
+    metrics.grantAgent(role);
+    // The parameter now tells the agent to publish to another namespace than the policy allows.
+    (metrics.configParameter.node.defaultChild as ssm.CfnParameter).value = metrics.agentConfig.replace('"namespace":"Web"', '"namespace":"Other"');
+    const profile = new iam.CfnInstanceProfile(stack, 'Profile', { roles: [role.roleName] });
+    new ec2.CfnInstance(stack, 'Server', { imageId: 'ami-12345678', iamInstanceProfile: profile.ref, tags: [{ key: 'cwagent', value: 'enabled' }] });
+    const r = await report(app);
+    expect(r.problems).toMatch(/cloudwatch:PutMetricData on \* is not allowed/);
+    expect(r.problems).not.toMatch(/logs:PutLogEvents|ssm:GetParameter on/);
   });
 });
 

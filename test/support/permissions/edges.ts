@@ -39,6 +39,9 @@
  *   (docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html).
  * - EventBridge Pipes: the pipe's role reads the source and calls the target
  *   (docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-permissions.html).
+ * - CloudWatch agent configured by State Manager from Parameter Store: the agent on each target
+ *   instance calls with the instance role
+ *   (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/create-iam-roles-for-cloudwatch-agent.html).
  */
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { DeployedAssembly, DeployedResource } from './model';
@@ -110,6 +113,7 @@ export function findEdges(assembly: DeployedAssembly, policies: PolicyIndex, org
   lifecyclePolicies(ctx);
   configDriftRules(ctx);
   eventPipes(ctx);
+  cloudWatchAgents(ctx);
   roleTrusts(ctx);
   return { edges, structural, uncovered };
 }
@@ -953,6 +957,95 @@ function eventPipes(f: Finder): void {
     }
     if (p.Enrichment) f.uncovered.push(`${pipe.label}: pipe enrichment ${p.Enrichment}`);
   }
+}
+
+/**
+ * The CloudWatch agent that an `AmazonCloudWatch-ManageAgent` association configures from a
+ * Parameter Store parameter (optionalConfigurationSource `ssm`) runs on the target instances with
+ * their instance role, and makes these requests
+ * (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/create-iam-roles-for-cloudwatch-agent.html;
+ * the AWS managed CloudWatchAgentServerPolicy lists the same actions):
+ * ssm:GetParameter on the parameter (fetch-config), cloudwatch:PutMetricData with the
+ * cloudwatch:namespace of the configuration (docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html),
+ * ec2:DescribeTags for the AutoScalingGroupName dimension, and logs:CreateLogStream /
+ * logs:PutLogEvents on each configured log group. The target instances are those of the
+ * assembly whose tags match the association's `tag:` targets: EC2 instances, launch templates
+ * (instance tag specifications) and Auto Scaling groups (propagated tags, and the
+ * `aws:autoscaling:groupName` tag); their instance profile names the role. Targets that match
+ * no instance of the assembly (instances launched elsewhere) give no edge.
+ */
+function cloudWatchAgents(f: Finder): void {
+  for (const association of f.assembly.resourcesOfType('AWS::SSM::Association')) {
+    const p = association.properties;
+    if (p.Name !== 'AmazonCloudWatch-ManageAgent' || asArray<string>(p.Parameters?.optionalConfigurationSource)[0] !== 'ssm') continue;
+    const location = asArray<string>(p.Parameters?.optionalConfigurationLocation)[0];
+    const parameter = f.assembly.resourcesOfType('AWS::SSM::Parameter').find((r) => r.stack === association.stack && r.ref === location);
+    if (!parameter) {
+      f.uncovered.push(`${association.label}: agent configuration parameter ${location} is not in the assembly`);
+      continue;
+    }
+    let config: any;
+    try {
+      config = JSON.parse(String(parameter.properties.Value));
+    } catch {
+      f.uncovered.push(`${association.label}: agent configuration in ${parameter.label} is not JSON`);
+      continue;
+    }
+    const { account, region } = association.stack;
+    const namespace = config.metrics?.namespace ?? 'CWAgent';
+    const groups = asArray<any>(config.logs?.logs_collected?.files?.collect_list).map((c) => String(c.log_group_name));
+    for (const role of agentRoles(f, association)) {
+      const requests: EdgeRequest[] = [{ principal: role, action: 'ssm:GetParameter', resource: parameter.arn! }];
+      if (config.metrics) {
+        requests.push({ principal: role, action: 'cloudwatch:PutMetricData', resource: '*', context: { 'cloudwatch:namespace': namespace } });
+        requests.push({ principal: role, action: 'ec2:DescribeTags', resource: '*' });
+      }
+      for (const group of groups) {
+        const stream = `arn:aws:logs:${region}:${account}:log-group:${group}:log-stream:i-0123456789abcdef0`;
+        requests.push({ principal: role, action: 'logs:CreateLogStream', resource: stream }, { principal: role, action: 'logs:PutLogEvents', resource: stream });
+      }
+      f.edges.push({ kind: 'CloudWatch agent (instance role) -> metrics, logs, configuration', from: association, to: role, requests });
+    }
+  }
+}
+
+/** The instance roles of the assembly's instances that the association's tag targets select. */
+function agentRoles(f: Finder, association: DeployedResource): string[] {
+  const targets = asArray<any>(association.properties.Targets).filter((t) => String(t.Key).startsWith('tag:'))
+    .map((t) => ({ key: String(t.Key).slice(4), values: asArray<string>(t.Values) }));
+  const matches = (tags: Array<{ Key: string; Value: string }>) => targets.some((t) => tags.some((tag) => tag.Key === t.key && t.values.includes(tag.Value)));
+  const stack = association.stack;
+  const resources = [...stack.resources.values()];
+  const roleOfProfile = (profileRef: string | undefined): string | undefined => {
+    if (!profileRef) return undefined;
+    const profile = resources.find((r) => r.type === 'AWS::IAM::InstanceProfile' && (r.arn === profileRef || r.ref === profileRef));
+    const roleName = profile && asArray<string>(profile.properties.Roles)[0];
+    return roleName ? roleArnOf(f, roleName, profile!) : undefined;
+  };
+  const templateTags = (template: DeployedResource) => asArray<any>(template.properties.LaunchTemplateData?.TagSpecifications)
+    .filter((s) => s.ResourceType === 'instance').flatMap((s) => asArray<any>(s.Tags));
+  const templateRole = (template: DeployedResource) => roleOfProfile(template.properties.LaunchTemplateData?.IamInstanceProfile?.Arn ?? template.properties.LaunchTemplateData?.IamInstanceProfile?.Name);
+  const roles = new Set<string>();
+  for (const instance of resources.filter((r) => r.type === 'AWS::EC2::Instance')) {
+    if (matches(asArray<any>(instance.properties.Tags))) {
+      const role = roleOfProfile(instance.properties.IamInstanceProfile);
+      if (role) roles.add(role);
+    }
+  }
+  for (const template of resources.filter((r) => r.type === 'AWS::EC2::LaunchTemplate')) {
+    if (matches(templateTags(template))) {
+      const role = templateRole(template);
+      if (role) roles.add(role);
+    }
+  }
+  for (const group of resources.filter((r) => r.type === 'AWS::AutoScaling::AutoScalingGroup')) {
+    const propagated = asArray<any>(group.properties.Tags).filter((t) => t.PropagateAtLaunch === true || t.PropagateAtLaunch === 'true');
+    if (!matches([...propagated, { Key: 'aws:autoscaling:groupName', Value: group.ref }])) continue;
+    const template = resources.find((r) => r.type === 'AWS::EC2::LaunchTemplate' && r.ref === group.properties.LaunchTemplate?.LaunchTemplateId);
+    const role = template && templateRole(template);
+    if (role) roles.add(role);
+  }
+  return [...roles];
 }
 
 /**

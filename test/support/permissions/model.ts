@@ -441,6 +441,10 @@ function physicalIdentity(stack: DeployedStack, logicalId: string, raw: any, res
       const arn = `arn:aws:elasticloadbalancing:${r}:${a}:targetgroup/${name}/${fakeId(stack, logicalId, 16)}`;
       return { ref: arn, arn, attributes: { TargetGroupFullName: `targetgroup/${name}/${fakeId(stack, logicalId, 16)}`, TargetGroupName: name } };
     }
+    case 'AWS::SSM::Parameter': {
+      const name = named('Name', 128);
+      return { ref: name, arn: `arn:aws:ssm:${r}:${a}:parameter/${name.replace(/^\//, '')}`, attributes: { Value: p.Value !== undefined ? resolve(p.Value) : '' } };
+    }
     case 'AWS::AutoScaling::AutoScalingGroup': {
       const name = named('AutoScalingGroupName', 255);
       return { ref: name, arn: `arn:aws:autoscaling:${r}:${a}:autoScalingGroup:${uuidFrom(fakeId(stack, logicalId, 32))}:autoScalingGroupName/${name}`, attributes: {} };
