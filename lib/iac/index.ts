@@ -1,2 +1,3 @@
 export * from './account-baseline';
 export * from './deployment-roles';
+export * from './inline-custom-resource';
