@@ -14,6 +14,7 @@ import { addConfigComplianceExamples } from './security/config-compliance';
 import { addGuardDutyOrganizationExamples } from './security/guardduty-organization';
 import { addAccountBaselineExamples } from './iac/account-baseline';
 import { addDeploymentRolesExamples } from './iac/deployment-roles';
+import { addInlineCustomResourceExamples } from './iac/inline-custom-resource';
 import { addAuditTrailExamples } from './observability/audit-trail';
 import { addKeyMonitoringExamples } from './observability/key-monitoring';
 import { addOrganizationWafPolicyExamples } from './security/organization-waf-policy';
@@ -40,6 +41,7 @@ export function addAllExamples(app: App): void {
   addKeyMonitoringExamples(app, config, trails);
   addAccountBaselineExamples(app, config);
   addDeploymentRolesExamples(app, config);
+  addInlineCustomResourceExamples(app, config);
   addSecretStoreExamples(app, config);
   addOrganizationWafPolicyExamples(app, config);
   addReleasePipelineExamples(app, config);

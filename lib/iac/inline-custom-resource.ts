@@ -267,7 +267,8 @@ function syntaxProblem(body: string): string | undefined {
     new vm.Script(`(async function (event, context) {\n${body}\n})`);
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    // vm errors come from another realm: not `instanceof Error` here, but with a message.
+    return (error as { message?: string }).message ?? String(error);
   }
 }
 
