@@ -79,6 +79,7 @@ export interface InlineCustomResourceProps {
    * sends an Update.
    * @default - none
    */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any JSON value, as CustomResourceProps.properties takes
   readonly properties?: { [key: string]: any };
 
   /**
@@ -209,8 +210,8 @@ export class InlineCustomResource extends Construct implements iam.IGrantable {
     });
   }
 
-  /** The resource's PhysicalResourceId. */
-  public get ref(): string {
+  /** The resource's PhysicalResourceId (its `Ref`). */
+  public get physicalResourceId(): string {
     return this.resource.ref;
   }
 

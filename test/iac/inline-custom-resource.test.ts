@@ -64,7 +64,7 @@ describe('IAC-1 InlineCustomResource', () => {
 
   test('the role may only write its logs and traces until the user grants more', () => {
     const policies = example.findResources('AWS::IAM::ManagedPolicy');
-    const actions = Object.values(policies).flatMap((p: any) => p.Properties.PolicyDocument.Statement.flatMap((s: any) => [].concat(s.Action)));
+    const actions = Object.values(policies).flatMap((p) => (p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((s) => ([] as string[]).concat(s.Action)));
     expect([...new Set(actions)].sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
   });
 

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- CloudFormation requests and responses are untyped JSON in these tests. */
 /**
  * A local HTTP server standing in for the pre-signed S3 URL CloudFormation hands a custom
  * resource: it records each request's method, headers and body, and answers 200 (or the
@@ -34,7 +35,7 @@ export class ResponseServer {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const rawBody = Buffer.concat(chunks);
-        let body: Record<string, any> = {};
+        let body: Record<string, any>;
         try {
           body = JSON.parse(rawBody.toString('utf8'));
         } catch {

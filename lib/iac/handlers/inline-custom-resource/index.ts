@@ -84,8 +84,7 @@ export const SEND_ATTEMPTS = 3;
 export function respondingHandler(userFunction: UserFunction): (event: CustomResourceRequest, context: LambdaContext) => Promise<void> {
   return async (event, context) => {
     // The pre-signed URL lets anyone who has it answer for this resource: never log it.
-    const { ResponseURL: _url, ...request } = event;
-    console.log('request', JSON.stringify(request));
+    console.log('request', JSON.stringify({ ...event, ResponseURL: '(not logged)' }));
     let response: CustomResourceResponse;
     if (event.RequestType === 'Delete' && String(event.PhysicalResourceId ?? '').startsWith(FAILED_CREATE_PREFIX)) {
       // The Create of this resource failed: there is nothing to delete.
