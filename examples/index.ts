@@ -19,6 +19,7 @@ import { addDeploymentRolesExamples } from './iac/deployment-roles';
 import { addApiObservabilityExamples } from './observability/api-observability';
 import { addStackDriftDetectionExamples } from './iac/stack-drift-detection';
 import { addAccessLogAnalyticsExamples } from './observability/access-log-analytics';
+import { addInlineCustomResourceExamples } from './iac/inline-custom-resource';
 import { addAuditTrailExamples } from './observability/audit-trail';
 import { addInstanceMetricsExamples } from './observability/instance-metrics';
 import { addKeyMonitoringExamples } from './observability/key-monitoring';
@@ -56,6 +57,7 @@ export function addAllExamples(app: App): void {
   addAccountBaselineExamples(app, config);
   addDeploymentRolesExamples(app, config);
   addStackDriftDetectionExamples(app, config);
+  addInlineCustomResourceExamples(app, config);
   addSecretStoreExamples(app, config);
   addOrganizationWafPolicyExamples(app, config);
   addReleasePipelineExamples(app, config);

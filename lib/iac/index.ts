@@ -1,3 +1,4 @@
 export * from './account-baseline';
 export * from './deployment-roles';
 export * from './stack-drift-detection';
+export * from './inline-custom-resource';
