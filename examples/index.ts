@@ -24,6 +24,7 @@ import { addAuditTrailExamples } from './observability/audit-trail';
 import { addInstanceMetricsExamples } from './observability/instance-metrics';
 import { addKeyMonitoringExamples } from './observability/key-monitoring';
 import { addServiceLimitMonitoringExamples } from './observability/service-limit-monitoring';
+import { addLogSubscriptionPipelineExamples } from './observability/log-subscription-pipeline';
 import { addOrganizationWafPolicyExamples } from './security/organization-waf-policy';
 import { addSecretStoreExamples } from './security/secret-store';
 import { addEventFanoutExamples } from './response/event-fanout';
@@ -54,6 +55,7 @@ export function addAllExamples(app: App): void {
   addApiObservabilityExamples(app, config);
   addAccessLogAnalyticsExamples(app, config);
   addInstanceMetricsExamples(app, config);
+  addLogSubscriptionPipelineExamples(app, config);
   addAccountBaselineExamples(app, config);
   addDeploymentRolesExamples(app, config);
   addStackDriftDetectionExamples(app, config);

@@ -6,3 +6,4 @@ export * from './api-cache-size';
 export * from './api-observability';
 export * from './access-log-analytics';
 export * from './instance-metrics';
+export * from './log-subscription-pipeline';

@@ -13,6 +13,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as logsDestinations from 'aws-cdk-lib/aws-logs-destinations';
@@ -451,6 +452,49 @@ describe('the check is live', () => {
     const r = await report(app);
     expect(r.problems).toMatch(/cloudwatch:PutMetricData on \* is not allowed/);
     expect(r.problems).not.toMatch(/logs:PutLogEvents|ssm:GetParameter on/);
+  });
+
+  test('a Firehose delivery stream whose role may not write to the bucket fails on the role, naming the object', async () => {
+    const { app, stack } = bare();
+    const bucket = new s3.Bucket(stack, 'Archive');
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com') });
+    new firehose.CfnDeliveryStream(stack, 'Delivery', { extendedS3DestinationConfiguration: { bucketArn: bucket.bucketArn, roleArn: role.roleArn, prefix: 'logs/' } });
+    const r = await report(app);
+    expect(r.problems).toMatch(/Firehose -> S3 bucket: Edges\/Delivery -> arn:aws:s3:::\S+: arn:aws:iam::111111111111:role\/\S+ s3:PutObject on arn:aws:s3:::\S+\/logs\/2026\/01\/01\/00\/\S+ is not allowed; the identity policies of the role \(none\) need/);
+  });
+
+  test('a Firehose role trusted by another service fails on the trust policy', async () => {
+    const { app, stack } = bare();
+    const bucket = new s3.Bucket(stack, 'Archive');
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('logs.amazonaws.com') });
+    bucket.grantPut(role);
+    bucket.grantRead(role);
+    new firehose.CfnDeliveryStream(stack, 'Delivery', { extendedS3DestinationConfiguration: { bucketArn: bucket.bucketArn, roleArn: role.roleArn } });
+    expect((await report(app)).problems).toMatch(/firehose\.amazonaws\.com sts:AssumeRole on arn:aws:iam::111111111111:role\/\S+ is not allowed; trust policy of Edges\/Role\w+ needs/);
+  });
+
+  test('an account-level subscription policy whose role may not put records into the stream fails on the role', async () => {
+    const { app, stack } = bare();
+    const stream = new kinesis.Stream(stack, 'Stream', { encryption: kinesis.StreamEncryption.MANAGED });
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('logs.amazonaws.com') });
+    new logs.CfnAccountPolicy(stack, 'Policy', {
+      policyName: 'all', policyType: 'SUBSCRIPTION_FILTER_POLICY', scope: 'ALL',
+      policyDocument: stack.toJsonString({ DestinationArn: stream.streamArn, RoleArn: role.roleArn, FilterPattern: '' }),
+    });
+    expect((await report(app)).problems).toMatch(/CloudWatch Logs account subscription policy -> kinesis: Edges\/Policy -> \S+: arn:aws:iam::111111111111:role\/\S+ kinesis:PutRecord on arn:aws:kinesis:eu-west-1:111111111111:stream\/\S+ is not allowed/);
+  });
+
+  test('a log subscription to a stream encrypted with a customer managed key fails when the role may not generate data keys with it', async () => {
+    const { app, stack } = bare();
+    const key = new kms.Key(stack, 'Key');
+    const stream = new kinesis.Stream(stack, 'Stream', { encryption: kinesis.StreamEncryption.KMS, encryptionKey: key });
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('logs.amazonaws.com') });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['kinesis:PutRecord'], resources: [stream.streamArn] }));
+    const group = new logs.LogGroup(stack, 'Logs');
+    new logs.CfnSubscriptionFilter(stack, 'Filter', { logGroupName: group.logGroupName, filterPattern: '', destinationArn: stream.streamArn, roleArn: role.roleArn });
+    const r = await report(app);
+    expect(r.problems).toMatch(/CloudWatch Logs subscription -> kinesis: Edges\/Filter -> \S+: arn:aws:iam::111111111111:role\/\S+ kms:GenerateDataKey on arn:aws:kms:eu-west-1:111111111111:key\/\S+ is not allowed/);
+    expect(r.problems).not.toMatch(/kinesis:PutRecord on/);
   });
 });
 

@@ -93,6 +93,7 @@ export function findEdges(assembly: DeployedAssembly, policies: PolicyIndex, org
   bucketNotifications(ctx);
   subscriptions(ctx);
   logSubscriptions(ctx);
+  firehoseDeliveries(ctx);
   trails(ctx);
   configDelivery(ctx);
   accessLogs(ctx);
@@ -269,22 +270,112 @@ function subscriptions(f: Finder): void {
   }
 }
 
+/**
+ * CloudWatch Logs delivering subscribed events: to Lambda by the function's resource policy, to
+ * Kinesis Data Streams and Firehose through the role it assumes (aws:SourceArn a log group of the
+ * account: docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html). A producer
+ * to a KMS-encrypted data stream also needs kms:GenerateDataKey on the stream's key
+ * (docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html); the AWS managed
+ * alias/aws/kinesis key admits every principal of the account through Kinesis.
+ */
+function logDeliveryRequests(f: Finder, destination: string, roleArn: string | undefined, ctx: Record<string, string>): EdgeRequest[] | undefined {
+  const service = parseArn(destination)?.service;
+  if (service === 'lambda') {
+    return [{ principal: 'logs.amazonaws.com', action: 'lambda:InvokeFunction', resource: destination, context: ctx }];
+  }
+  if (service !== 'kinesis' && service !== 'firehose') return undefined;
+  const action = service === 'kinesis' ? 'kinesis:PutRecord' : 'firehose:PutRecord';
+  const acts: Array<{ action: string; resource: string; context?: Record<string, string> }> = [{ action, resource: destination }];
+  const stream = service === 'kinesis' ? f.assembly.findByArn(destination, 'AWS::Kinesis::Stream') : undefined;
+  const keyId = stream?.properties.StreamEncryption?.EncryptionType === 'KMS' ? String(stream.properties.StreamEncryption.KeyId) : undefined;
+  if (stream && keyId && !/alias\/aws\/kinesis$/.test(keyId)) {
+    acts.push({
+      action: 'kms:GenerateDataKey', resource: keyArnOf(f, keyId, stream),
+      context: { 'kms:ViaService': `kinesis.${stream.stack.region}.amazonaws.com`, 'kms:EncryptionContext:aws:kinesis:arn': destination },
+    });
+  }
+  return throughRole('logs.amazonaws.com', roleArn ?? '(no RoleArn)', ctx, acts);
+}
+
 function logSubscriptions(f: Finder): void {
   for (const filter of f.assembly.resourcesOfType('AWS::Logs::SubscriptionFilter')) {
     const destination = String(filter.properties.DestinationArn);
     const group = String(filter.properties.LogGroupName);
     const groupArn = `arn:aws:logs:${filter.stack.region}:${filter.stack.account}:log-group:${group}:*`;
     const ctx = { 'aws:SourceArn': groupArn, 'aws:SourceAccount': filter.stack.account };
-    const service = parseArn(destination)?.service;
-    let requests: EdgeRequest[] | undefined;
-    if (service === 'lambda') {
-      requests = [{ principal: 'logs.amazonaws.com', action: 'lambda:InvokeFunction', resource: destination, context: ctx }];
-    } else if (service === 'kinesis' || service === 'firehose') {
-      const action = service === 'kinesis' ? 'kinesis:PutRecord' : 'firehose:PutRecord';
-      requests = throughRole('logs.amazonaws.com', filter.properties.RoleArn, ctx, [{ action, resource: destination }]);
-    }
-    if (requests) f.edges.push({ kind: `CloudWatch Logs subscription -> ${service}`, from: filter, to: destination, requests });
+    const requests = logDeliveryRequests(f, destination, filter.properties.RoleArn, ctx);
+    if (requests) f.edges.push({ kind: `CloudWatch Logs subscription -> ${parseArn(destination)?.service}`, from: filter, to: destination, requests });
     else f.uncovered.push(`${filter.label}: subscription destination ${destination}`);
+  }
+  // An account-level subscription filter policy delivers the events of any log group of the
+  // account and region (docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters-AccountLevel.html).
+  for (const policy of f.assembly.resourcesOfType('AWS::Logs::AccountPolicy')) {
+    if (policy.properties.PolicyType !== 'SUBSCRIPTION_FILTER_POLICY') continue;
+    const document = JSON.parse(String(policy.properties.PolicyDocument));
+    const destination = String(document.DestinationArn);
+    const groupArn = `arn:aws:logs:${policy.stack.region}:${policy.stack.account}:log-group:any-application-log-group:*`;
+    const ctx = { 'aws:SourceArn': groupArn, 'aws:SourceAccount': policy.stack.account };
+    const requests = logDeliveryRequests(f, destination, document.RoleArn, ctx);
+    if (requests) f.edges.push({ kind: `CloudWatch Logs account subscription policy -> ${parseArn(destination)?.service}`, from: policy, to: destination, requests });
+    else f.uncovered.push(`${policy.label}: account subscription policy destination ${destination}`);
+  }
+}
+
+/**
+ * Firehose delivering as its role: it assumes the role with the account id as external id, then
+ * writes objects (and, with a backup, refused documents) to S3, encrypts through S3 with the
+ * configured key, and logs delivery errors (docs.aws.amazon.com/firehose/latest/dev/controlling-access.html,
+ * "Allow Firehose to assume an IAM role", "Grant Firehose access to an Amazon S3 destination",
+ * "... to a public OpenSearch Service destination"). With an S3 Bucket Key the KMS encryption
+ * context is the bucket's ARN, without it the object's
+ * (docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#encryption-context).
+ */
+function firehoseDeliveries(f: Finder): void {
+  for (const stream of f.assembly.resourcesOfType('AWS::KinesisFirehose::DeliveryStream')) {
+    const p = stream.properties;
+    const account = stream.stack.account;
+    const region = stream.stack.region;
+    const assume = { 'sts:ExternalId': account, 'aws:SourceAccount': account, 'aws:SourceArn': stream.arn! };
+    const s3Acts = (c: any, what: string): Array<{ action: string; resource: string; context?: Record<string, string> }> => {
+      const bucket = String(c.BucketARN);
+      const key = `${bucket}/${c.Prefix ?? ''}2026/01/01/00/${stream.ref}-1-2026-01-01-00-00-00-0123abcd.${what}`;
+      const errorKey = `${bucket}/${c.ErrorOutputPrefix ?? ''}processing-failed/2026/01/01/00/${stream.ref}-1-2026-01-01-00-00-00-0123abcd`;
+      const acts: Array<{ action: string; resource: string; context?: Record<string, string> }> = [
+        { action: 's3:GetBucketLocation', resource: bucket }, { action: 's3:ListBucket', resource: bucket },
+        { action: 's3:PutObject', resource: key }, { action: 's3:AbortMultipartUpload', resource: key }, { action: 's3:PutObject', resource: errorKey },
+      ];
+      const keyArn = c.EncryptionConfiguration?.KMSEncryptionConfig?.AWSKMSKeyARN;
+      if (keyArn) {
+        const target = f.policies.bucketOf(bucket);
+        const bucketKey = asArray<any>(target?.properties.BucketEncryption?.ServerSideEncryptionConfiguration)[0]?.BucketKeyEnabled === true;
+        for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+          acts.push({ action, resource: keyArnOf(f, keyArn, stream), context: { 'kms:ViaService': `s3.${region}.amazonaws.com`, 'kms:EncryptionContext:aws:s3:arn': bucketKey ? bucket : key } });
+        }
+      }
+      return acts;
+    };
+    const loggingActs = (c: any): Array<{ action: string; resource: string }> => {
+      const logging = c?.CloudWatchLoggingOptions;
+      if (!logging?.Enabled) return [];
+      return [{ action: 'logs:PutLogEvents', resource: `arn:aws:logs:${region}:${account}:log-group:${logging.LogGroupName}:log-stream:${logging.LogStreamName}` }];
+    };
+    const s3 = p.ExtendedS3DestinationConfiguration ?? p.S3DestinationConfiguration;
+    const openSearch = p.AmazonopensearchserviceDestinationConfiguration;
+    if (s3) {
+      f.edges.push({ kind: 'Firehose -> S3 bucket', from: stream, to: s3.BucketARN, requests: throughRole('firehose.amazonaws.com', s3.RoleARN, assume, [...s3Acts(s3, 'gz'), ...loggingActs(s3)]) });
+    } else if (openSearch) {
+      const domain = String(openSearch.DomainARN);
+      f.edges.push({
+        kind: 'Firehose -> OpenSearch domain', from: stream, to: domain,
+        requests: throughRole('firehose.amazonaws.com', openSearch.RoleARN, assume, [
+          { action: 'es:DescribeDomain', resource: domain }, { action: 'es:ESHttpPost', resource: `${domain}/_bulk` }, ...loggingActs(openSearch),
+        ]),
+      });
+      const backup = openSearch.S3Configuration;
+      if (backup) f.edges.push({ kind: 'Firehose -> S3 bucket', from: stream, to: backup.BucketARN, requests: throughRole('firehose.amazonaws.com', backup.RoleARN, assume, [...s3Acts(backup, 'json'), ...loggingActs(backup)]) });
+    } else {
+      f.uncovered.push(`${stream.label}: Firehose destination ${Object.keys(p).filter((k) => k.endsWith('DestinationConfiguration')).join(', ') || '(none)'}`);
+    }
   }
 }
 
