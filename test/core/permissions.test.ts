@@ -6,6 +6,7 @@
 import { App, Aws, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -15,6 +16,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as logsDestinations from 'aws-cdk-lib/aws-logs-destinations';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -179,6 +181,38 @@ describe('the check is live', () => {
     const target = new s3.Bucket(stack, 'Logs', { encryption: s3.BucketEncryption.KMS_MANAGED });
     new s3.Bucket(stack, 'Data', { serverAccessLogsBucket: target });
     expect((await report(app)).problems).toMatch(/S3 server access logs -> bucket: Edges\/Data\w+: the log target Edges\/Logs\w+ is encrypted with aws:kms; this log delivery only writes to buckets with SSE-S3/);
+  });
+
+  test('a schedule running an ECS task fails when its role may run the family only in another cluster, and when it may not pass the task\'s roles', async () => {
+    const build = (grantPassRole: boolean, cluster: 'own' | 'other') => {
+      const { app, stack } = bare();
+      const ecsCluster = new ecs.CfnCluster(stack, 'Cluster');
+      const taskRole = new iam.Role(stack, 'TaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+      const task = new ecs.CfnTaskDefinition(stack, 'Task', {
+        family: 'job', taskRoleArn: taskRole.roleArn, requiresCompatibilities: ['FARGATE'], networkMode: 'awsvpc', cpu: '256', memory: '512',
+        containerDefinitions: [{ name: 'app', image: 'busybox' }],
+      });
+      const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
+      role.addToPolicy(new iam.PolicyStatement({
+        actions: ['ecs:RunTask'], resources: ['arn:aws:ecs:eu-west-1:111111111111:task-definition/job:*'],
+        conditions: { ArnEquals: { 'ecs:cluster': cluster === 'own' ? ecsCluster.attrArn : 'arn:aws:ecs:eu-west-1:111111111111:cluster/other' } },
+      }));
+      if (grantPassRole) role.addToPolicy(new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [taskRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } }));
+      new scheduler.CfnSchedule(stack, 'Schedule', {
+        scheduleExpression: 'rate(1 day)', flexibleTimeWindow: { mode: 'OFF' },
+        target: { arn: ecsCluster.attrArn, roleArn: role.roleArn, ecsParameters: { taskDefinitionArn: task.ref, launchType: 'FARGATE' } },
+      });
+      return app;
+    };
+    const otherCluster = await report(build(true, 'other'));
+    expect(otherCluster.problems).toMatch(/Scheduler -> ECS RunTask: Edges\/Schedule -> arn:aws:ecs:eu-west-1:111111111111:task-definition\/job:1: arn:aws:iam::111111111111:role\/\S+ ecs:RunTask on arn:aws:ecs:eu-west-1:111111111111:task-definition\/job:1 is not allowed/);
+    expect(otherCluster.problems).not.toMatch(/iam:PassRole/);
+    const noPassRole = await report(build(false, 'own'));
+    expect(noPassRole.problems).toMatch(/iam:PassRole on arn:aws:iam::111111111111:role\/\S+ is not allowed/);
+    expect(noPassRole.problems).not.toMatch(/ecs:RunTask/);
+    const fine = await report(build(true, 'own'));
+    expect(fine.problems).toBeUndefined();
+    expect(fine.edgeKinds['Scheduler -> ECS RunTask']).toBe(1);
   });
 
   test('an edge of a kind the check cannot evaluate fails instead of passing unseen', async () => {
