@@ -16,6 +16,7 @@ import { addAccountBaselineExamples } from './iac/account-baseline';
 import { addDeploymentRolesExamples } from './iac/deployment-roles';
 import { addAuditTrailExamples } from './observability/audit-trail';
 import { addKeyMonitoringExamples } from './observability/key-monitoring';
+import { addContainerObservabilityExamples } from './observability/container-observability';
 import { addOrganizationWafPolicyExamples } from './security/organization-waf-policy';
 import { addSecretStoreExamples } from './security/secret-store';
 
@@ -38,6 +39,7 @@ export function addAllExamples(app: App): void {
   addBeanstalkEnvironmentExamples(app, config);
   const trails = addAuditTrailExamples(app, config);
   addKeyMonitoringExamples(app, config, trails);
+  addContainerObservabilityExamples(app, config);
   addAccountBaselineExamples(app, config);
   addDeploymentRolesExamples(app, config);
   addSecretStoreExamples(app, config);

@@ -1,2 +1,3 @@
 export * from './audit-trail';
 export * from './key-monitoring';
+export * from './container-observability';
