@@ -25,6 +25,7 @@ import { addInstanceMetricsExamples } from './observability/instance-metrics';
 import { addKeyMonitoringExamples } from './observability/key-monitoring';
 import { addServiceLimitMonitoringExamples } from './observability/service-limit-monitoring';
 import { addLogSubscriptionPipelineExamples } from './observability/log-subscription-pipeline';
+import { addContainerObservabilityExamples } from './observability/container-observability';
 import { addOrganizationWafPolicyExamples } from './security/organization-waf-policy';
 import { addSecretStoreExamples } from './security/secret-store';
 import { addEventFanoutExamples } from './response/event-fanout';
@@ -56,6 +57,7 @@ export function addAllExamples(app: App): void {
   addAccessLogAnalyticsExamples(app, config);
   addInstanceMetricsExamples(app, config);
   addLogSubscriptionPipelineExamples(app, config);
+  addContainerObservabilityExamples(app, config);
   addAccountBaselineExamples(app, config);
   addDeploymentRolesExamples(app, config);
   addStackDriftDetectionExamples(app, config);

@@ -7,3 +7,4 @@ export * from './api-observability';
 export * from './access-log-analytics';
 export * from './instance-metrics';
 export * from './log-subscription-pipeline';
+export * from './container-observability';

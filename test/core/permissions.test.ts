@@ -9,6 +9,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -394,6 +395,38 @@ describe('the check is live', () => {
     const r = await report(app);
     expect(r.problems).toMatch(/not covered by the permission check: .*Edges\/Pipe: pipe source arn:aws:kinesis/s);
     expect(r.problems).toMatch(/Edges\/Pipe: pipe target arn:aws:lambda/);
+  });
+
+  test('a schedule running an ECS task fails when its role may run the family only in another cluster, and when it may not pass the task\'s roles', async () => {
+    const build = (grantPassRole: boolean, cluster: 'own' | 'other') => {
+      const { app, stack } = bare();
+      const ecsCluster = new ecs.CfnCluster(stack, 'Cluster');
+      const taskRole = new iam.Role(stack, 'TaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+      const task = new ecs.CfnTaskDefinition(stack, 'Task', {
+        family: 'job', taskRoleArn: taskRole.roleArn, requiresCompatibilities: ['FARGATE'], networkMode: 'awsvpc', cpu: '256', memory: '512',
+        containerDefinitions: [{ name: 'app', image: 'busybox' }],
+      });
+      const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
+      role.addToPolicy(new iam.PolicyStatement({
+        actions: ['ecs:RunTask'], resources: ['arn:aws:ecs:eu-west-1:111111111111:task-definition/job:*'],
+        conditions: { ArnEquals: { 'ecs:cluster': cluster === 'own' ? ecsCluster.attrArn : 'arn:aws:ecs:eu-west-1:111111111111:cluster/other' } },
+      }));
+      if (grantPassRole) role.addToPolicy(new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [taskRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } }));
+      new scheduler.CfnSchedule(stack, 'Schedule', {
+        scheduleExpression: 'rate(1 day)', flexibleTimeWindow: { mode: 'OFF' },
+        target: { arn: ecsCluster.attrArn, roleArn: role.roleArn, ecsParameters: { taskDefinitionArn: task.ref, launchType: 'FARGATE' } },
+      });
+      return app;
+    };
+    const otherCluster = await report(build(true, 'other'));
+    expect(otherCluster.problems).toMatch(/Scheduler -> ECS RunTask: Edges\/Schedule -> arn:aws:ecs:eu-west-1:111111111111:task-definition\/job:1: arn:aws:iam::111111111111:role\/\S+ ecs:RunTask on arn:aws:ecs:eu-west-1:111111111111:task-definition\/job:1 is not allowed/);
+    expect(otherCluster.problems).not.toMatch(/iam:PassRole/);
+    const noPassRole = await report(build(false, 'own'));
+    expect(noPassRole.problems).toMatch(/iam:PassRole on arn:aws:iam::111111111111:role\/\S+ is not allowed/);
+    expect(noPassRole.problems).not.toMatch(/ecs:RunTask/);
+    const fine = await report(build(true, 'own'));
+    expect(fine.problems).toBeUndefined();
+    expect(fine.edgeKinds['Scheduler -> ECS RunTask']).toBe(1);
   });
 
   test('an edge of a kind the check cannot evaluate fails instead of passing unseen', async () => {

@@ -42,6 +42,8 @@
  * - CloudWatch agent configured by State Manager from Parameter Store: the agent on each target
  *   instance calls with the instance role
  *   (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/create-iam-roles-for-cloudwatch-agent.html).
+ * - EventBridge Scheduler's ECS target: RunTask in the target cluster and PassRole for the task's
+ *   roles, as the schedule's role (docs.aws.amazon.com/AmazonECS/latest/developerguide/CWE_IAM_role.html).
  */
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { DeployedAssembly, DeployedResource } from './model';
@@ -935,6 +937,8 @@ function schedules(f: Finder): void {
       const input = typeof target.Input === 'string' ? JSON.parse(target.Input) : target.Input ?? {};
       const acts = UNIVERSAL_TARGET_REQUESTS[action]?.(input, schedule.stack.region, schedule.stack.account) ?? [{ action, resource: '*' }];
       f.edges.push({ kind: 'Scheduler universal target -> API', from: schedule, to: action, requests: throughRole('scheduler.amazonaws.com', target.RoleArn, ctx, acts) });
+    } else if (parseArn(String(target.Arn))?.service === 'ecs' && target.EcsParameters) {
+      f.edges.push({ kind: 'Scheduler -> ECS RunTask', from: schedule, to: String(target.EcsParameters.TaskDefinitionArn), requests: throughRole('scheduler.amazonaws.com', target.RoleArn, ctx, ecsRunTaskActs(f, String(target.Arn), target.EcsParameters)) });
     } else {
       f.uncovered.push(`${schedule.label}: schedule target ${target.Arn}`);
     }
@@ -989,6 +993,37 @@ function configDriftRules(f: Finder): void {
       ]),
     });
   }
+}
+
+/**
+ * What the role of an ECS templated target does: RunTask on the task definition, with the
+ * cluster in `ecs:cluster` (docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html);
+ * PassRole for the task definition's execution and task roles, passed to ecs-tasks.amazonaws.com
+ * (docs.aws.amazon.com/AmazonECS/latest/developerguide/CWE_IAM_role.html); TagResource on the new
+ * task when tags are set or propagated, with ecs:CreateAction RunTask
+ * (docs.aws.amazon.com/AmazonECS/latest/developerguide/supported-iam-actions-tagging.html).
+ * Scheduler's ECS target (docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-templated.html)
+ * calls RunTask as the schedule's role.
+ */
+function ecsRunTaskActs(f: Finder, clusterArn: string, parameters: any): Array<{ action: string; resource: string; context?: Record<string, string | string[]> }> {
+  const taskDefinitionArn = String(parameters.TaskDefinitionArn);
+  const acts: Array<{ action: string; resource: string; context?: Record<string, string | string[]> }> = [
+    { action: 'ecs:RunTask', resource: taskDefinitionArn, context: { 'ecs:cluster': clusterArn } },
+  ];
+  const task = f.assembly.findByArn(taskDefinitionArn, 'AWS::ECS::TaskDefinition');
+  if (task) {
+    for (const reference of [task.properties.ExecutionRoleArn, task.properties.TaskRoleArn]) {
+      if (reference) acts.push({ action: 'iam:PassRole', resource: roleArnOf(f, String(reference), task), context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    }
+  } else {
+    f.uncovered.push(`ECS task definition ${taskDefinitionArn} is not in the assembly: its roles cannot be checked`);
+  }
+  if (parameters.Tags || parameters.PropagateTags) {
+    const clusterName = clusterArn.split('/').pop();
+    const arn = parseArn(clusterArn);
+    acts.push({ action: 'ecs:TagResource', resource: `arn:aws:ecs:${arn?.region}:${arn?.account}:task/${clusterName}/0123456789abcdef0123456789abcdef`, context: { 'ecs:CreateAction': 'RunTask' } });
+  }
+  return acts;
 }
 
 /** Data Lifecycle Manager works as its execution role (docs.aws.amazon.com/ebs/latest/userguide/service-role.html). */
