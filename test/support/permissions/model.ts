@@ -443,7 +443,11 @@ function physicalIdentity(stack: DeployedStack, logicalId: string, raw: any, res
     }
     case 'AWS::SSM::Parameter': {
       const name = named('Name', 128);
-      return { ref: name, arn: `arn:aws:ssm:${r}:${a}:parameter/${name.replace(/^\//, '')}`, attributes: { Value: p.Value !== undefined ? resolve(p.Value) : '' } };
+      // Value is read when something asks for it: it may import another stack's export, which
+      // this first pass (names only) has not resolved yet.
+      const attributes: Record<string, string> = {};
+      Object.defineProperty(attributes, 'Value', { enumerable: true, get: () => (p.Value !== undefined ? resolve(p.Value) : '') });
+      return { ref: name, arn: `arn:aws:ssm:${r}:${a}:parameter/${name.replace(/^\//, '')}`, attributes };
     }
     case 'AWS::AutoScaling::AutoScalingGroup': {
       const name = named('AutoScalingGroupName', 255);
