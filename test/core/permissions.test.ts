@@ -429,6 +429,36 @@ describe('the check is live', () => {
     expect(fine.edgeKinds['Scheduler -> ECS RunTask']).toBe(1);
   });
 
+  test('an EventBridge rule running an ECS task is checked on the task definition with ecs:cluster and PassRole, not on the cluster ARN', async () => {
+    const build = (policy: 'cluster-arn' | 'task-definition') => {
+      const { app, stack } = bare();
+      const ecsCluster = new ecs.CfnCluster(stack, 'Cluster');
+      const taskRole = new iam.Role(stack, 'TaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+      const task = new ecs.CfnTaskDefinition(stack, 'Task', {
+        family: 'job', taskRoleArn: taskRole.roleArn, requiresCompatibilities: ['FARGATE'], networkMode: 'awsvpc', cpu: '256', memory: '512',
+        containerDefinitions: [{ name: 'app', image: 'busybox' }],
+      });
+      const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('events.amazonaws.com') });
+      if (policy === 'cluster-arn') {
+        role.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:RunTask'], resources: [ecsCluster.attrArn] }));
+      } else {
+        role.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:RunTask'], resources: ['arn:aws:ecs:eu-west-1:111111111111:task-definition/job:*'], conditions: { ArnEquals: { 'ecs:cluster': ecsCluster.attrArn } } }));
+        role.addToPolicy(new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [taskRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } }));
+      }
+      new events.CfnRule(stack, 'Rule', {
+        scheduleExpression: 'rate(1 day)',
+        targets: [{ id: 'task', arn: ecsCluster.attrArn, roleArn: role.roleArn, ecsParameters: { taskDefinitionArn: task.ref, launchType: 'FARGATE' } }],
+      });
+      return app;
+    };
+    const clusterOnly = await report(build('cluster-arn'));
+    expect(clusterOnly.problems).toMatch(/EventBridge rule -> ecs: .*ecs:RunTask on arn:aws:ecs:eu-west-1:111111111111:task-definition\/job:1 is not allowed/);
+    expect(clusterOnly.problems).toMatch(/iam:PassRole on arn:aws:iam::111111111111:role\/\S+ is not allowed/);
+    const fine = await report(build('task-definition'));
+    expect(fine.problems).toBeUndefined();
+    expect(fine.edgeKinds['EventBridge rule -> ecs']).toBe(1);
+  });
+
   test('an edge of a kind the check cannot evaluate fails instead of passing unseen', async () => {
     const { app, stack } = bare();
     new events.CfnRule(stack, 'Rule', { eventPattern: { source: ['aws.s3'] }, targets: [{ id: 'x', arn: 'arn:aws:ssm:eu-west-1:111111111111:document/Run' }] });
@@ -461,7 +491,7 @@ describe('the check is live', () => {
       });
       if (grant) metrics.grantAgent(role);
       const profile = new iam.CfnInstanceProfile(stack, 'Profile', { roles: [role.roleName] });
-      new ec2.CfnInstance(stack, 'Server', { imageId: 'ami-12345678', iamInstanceProfile: profile.ref, tags: [{ key: 'cwagent', value: 'enabled' }] });
+      new ec2.CfnInstance(stack, 'Server', { imageId: '{{resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64}}', iamInstanceProfile: profile.ref, tags: [{ key: 'cwagent', value: 'enabled' }] });
       return report(app);
     };
     const broken = await agentOn(false);
@@ -481,7 +511,7 @@ describe('the check is live', () => {
     // The parameter now tells the agent to publish to another namespace than the policy allows.
     (metrics.configParameter.node.defaultChild as ssm.CfnParameter).value = metrics.agentConfig.replace('"namespace":"Web"', '"namespace":"Other"');
     const profile = new iam.CfnInstanceProfile(stack, 'Profile', { roles: [role.roleName] });
-    new ec2.CfnInstance(stack, 'Server', { imageId: 'ami-12345678', iamInstanceProfile: profile.ref, tags: [{ key: 'cwagent', value: 'enabled' }] });
+    new ec2.CfnInstance(stack, 'Server', { imageId: '{{resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64}}', iamInstanceProfile: profile.ref, tags: [{ key: 'cwagent', value: 'enabled' }] });
     const r = await report(app);
     expect(r.problems).toMatch(/cloudwatch:PutMetricData on \* is not allowed/);
     expect(r.problems).not.toMatch(/logs:PutLogEvents|ssm:GetParameter on/);

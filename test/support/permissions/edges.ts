@@ -202,7 +202,10 @@ function rules(f: Finder): void {
           states: 'states:StartExecution', codebuild: 'codebuild:StartBuild', codepipeline: 'codepipeline:StartPipelineExecution',
           events: 'events:PutEvents', kinesis: 'kinesis:PutRecord', firehose: 'firehose:PutRecordBatch', ecs: 'ecs:RunTask',
         } as Record<string, string>)[parsed?.service ?? ''];
-        if (act) requests = throughRole('events.amazonaws.com', target.RoleArn, ctx, [{ action: act, resource: arn }]);
+        // An ECS target runs its task definition in the target cluster: RunTask is authorized on the
+        // task definition with ecs:cluster, plus PassRole for the task's roles (ecsRunTaskActs).
+        if (act === 'ecs:RunTask' && target.EcsParameters) requests = throughRole('events.amazonaws.com', target.RoleArn, ctx, ecsRunTaskActs(f, arn, target.EcsParameters));
+        else if (act) requests = throughRole('events.amazonaws.com', target.RoleArn, ctx, [{ action: act, resource: arn }]);
         if (act === 'events:PutEvents') requests!.push({ principal: target.RoleArn, action: act, resource: arn });
       } else if (parsed?.service === 'sns') {
         requests = publishToTopic(f, 'events.amazonaws.com', arn, ctx);
