@@ -9,6 +9,7 @@ import { addLambdaCanaryReleaseExamples } from './cicd/lambda-canary-release';
 import { addReleasePipelineExamples } from './cicd/release-pipeline';
 import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
 import { addResilientNetworkExamples } from './resilience/resilient-network';
+import { addScalingPoliciesExamples } from './resilience/scaling-policies';
 import { addScheduledSnapshotsExamples } from './resilience/scheduled-snapshots';
 import { addSelfHealingInstanceExamples } from './resilience/self-healing-instance';
 import { addConfigComplianceExamples } from './security/config-compliance';
@@ -33,6 +34,7 @@ export function addAllExamples(app: App): void {
   const config = exampleConfig(app);
   addReplicatedBucketExamples(app, config);
   addResilientNetworkExamples(app, config);
+  addScalingPoliciesExamples(app, config);
   addScheduledSnapshotsExamples(app, config);
   addSelfHealingInstanceExamples(app, config);
   addPullRequestChecksExamples(app, config);
