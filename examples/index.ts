@@ -10,6 +10,7 @@ import { addReleasePipelineExamples } from './cicd/release-pipeline';
 import { addGatewayCacheRefreshExamples } from './resilience/gateway-cache-refresh';
 import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
 import { addResilientNetworkExamples } from './resilience/resilient-network';
+import { addScalingPoliciesExamples } from './resilience/scaling-policies';
 import { addScheduledSnapshotsExamples } from './resilience/scheduled-snapshots';
 import { addSelfHealingInstanceExamples } from './resilience/self-healing-instance';
 import { addConfigComplianceExamples } from './security/config-compliance';
@@ -39,6 +40,7 @@ export function addAllExamples(app: App): void {
   const config = exampleConfig(app);
   addReplicatedBucketExamples(app, config);
   addResilientNetworkExamples(app, config);
+  addScalingPoliciesExamples(app, config);
   addScheduledSnapshotsExamples(app, config);
   addSelfHealingInstanceExamples(app, config);
   addGatewayCacheRefreshExamples(app, config);
