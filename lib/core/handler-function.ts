@@ -73,6 +73,28 @@ export function transpileHandler(handlerDir: string): string {
 /**
  * Props for {@link HandlerFunction}.
  */
+/**
+ * The execution role and log group of a Lambda function this library creates (ids `Role` and
+ * `Logs` in `scope`): a `ServiceRole` only Lambda can assume, an `EncryptedLogGroup` it may write
+ * to, and X-Ray tracing (whose actions have no resource-level permissions, acknowledged on this
+ * role only). Used by `HandlerFunction` and by constructs whose function code is inline (IAC-1).
+ */
+export function functionRoleAndLogs(scope: Construct, description?: string): { role: ServiceRole; logGroup: logs.ILogGroup } {
+  const role = new ServiceRole(scope, 'Role', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description,
+  });
+  const logGroup = new EncryptedLogGroup(scope, 'Logs').logGroup;
+  logGroup.grantWrite(role);
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+    resources: ['*'],
+  }));
+  role.acknowledgeOnGrants('AwsSolutions-IAM5[Resource::*]',
+    'X-Ray PutTraceSegments and PutTelemetryRecords have no resource-level permissions, so their statement must name every resource.');
+  return { role, logGroup };
+}
+
 export interface HandlerFunctionProps {
   /** The directory of the handler (`index.ts` exporting `handler`), usually `path.join(__dirname, 'handlers', 'name')`. */
   readonly handlerDir: string;
@@ -127,18 +149,7 @@ export class HandlerFunction extends Construct {
     const check = new PropsCheck(this, 'HandlerFunction');
     checkReservedConcurrency(check, props.reservedConcurrentExecutions);
     check.throwIfAny();
-    this.role = new ServiceRole(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: props.description,
-    });
-    this.logGroup = new EncryptedLogGroup(this, 'Logs').logGroup;
-    this.logGroup.grantWrite(this.role);
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
-      resources: ['*'],
-    }));
-    this.role.acknowledgeOnGrants('AwsSolutions-IAM5[Resource::*]',
-      'X-Ray PutTraceSegments and PutTelemetryRecords have no resource-level permissions, so their statement must name every resource.');
+    ({ role: this.role, logGroup: this.logGroup } = functionRoleAndLogs(this, props.description));
 
     let deadLetterQueue: sqs.Queue | undefined;
     if (props.asyncInvocation) {

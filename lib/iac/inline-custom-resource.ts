@@ -24,7 +24,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../core/acknowledge';
-import { EncryptedLogGroup } from '../core/log-group';
+import { functionRoleAndLogs } from '../core/handler-function';
 import { acknowledgeNoReservedConcurrency, checkReservedConcurrency } from '../core/reserved-concurrency';
 import { ServiceRole } from '../core/service-role';
 import { PropsCheck } from '../core/validation';
@@ -165,19 +165,8 @@ export class InlineCustomResource extends Construct implements iam.IGrantable {
     if (codeIsToken) source = python ? pythonSource(props.code) : nodeSource(props.code);
 
     const description = props.description ?? `Inline custom resource ${this.node.path}`;
-    this.role = new ServiceRole(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description,
-    });
+    ({ role: this.role, logGroup: this.logGroup } = functionRoleAndLogs(this, description));
     this.grantPrincipal = this.role;
-    this.logGroup = new EncryptedLogGroup(this, 'Logs').logGroup;
-    this.logGroup.grantWrite(this.role);
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
-      resources: ['*'],
-    }));
-    this.role.acknowledgeOnGrants('AwsSolutions-IAM5[Resource::*]',
-      'X-Ray PutTraceSegments and PutTelemetryRecords have no resource-level permissions, so their statement must name every resource.');
 
     this.function = new lambda.Function(this, 'Function', {
       runtime,
