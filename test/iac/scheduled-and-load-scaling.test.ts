@@ -276,6 +276,18 @@ describe('IAC-8 ScheduledAndLoadScaling refusals', () => {
       .toThrow('instanceRole and agentSchedule set up the CloudWatch agent for memory target tracking: set memoryTargetUtilizationPercent, or leave them out');
   });
 
+  test('refuses an agent schedule when the agent is set up elsewhere (memoryMetric)', () => {
+    const metric = new cloudwatch.Metric({ namespace: 'CWAgent', metricName: 'mem_used_percent', dimensionsMap: { AutoScalingGroupName: 'web-asg' } });
+    refuses({ memoryTargetUtilizationPercent: 70, memoryMetric: metric, agentSchedule: events.Schedule.rate(Duration.hours(1)) },
+      'agentSchedule applies to the agent this construct sets up; with memoryMetric the agent is set up elsewhere');
+  });
+
+  test('refuses an agent schedule more often than State Manager allows (OBS-5\'s refusal, on the agent setup)', () => {
+    const s = stack();
+    expect(() => build({ memoryTargetUtilizationPercent: 70, instanceRole: instanceRole(s), agentSchedule: events.Schedule.rate(Duration.minutes(10)) }, s))
+      .toThrow('Scaling/Scaling/Agent: invalid InstanceMetrics props (1 problem):\n  - schedule must be at least 30 minutes apart (State Manager\'s shortest rate), got rate(10 minutes)');
+  });
+
   test('refuses a predictive target outside 1-100 %', () => {
     refuses({ predictiveScaling: { targetUtilizationPercent: 101 } }, 'predictiveScaling.targetUtilizationPercent must be between 1 and 100, got 101');
   });
