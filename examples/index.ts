@@ -21,6 +21,7 @@ import { addApiObservabilityExamples } from './observability/api-observability';
 import { addStackDriftDetectionExamples } from './iac/stack-drift-detection';
 import { addAccessLogAnalyticsExamples } from './observability/access-log-analytics';
 import { addInlineCustomResourceExamples } from './iac/inline-custom-resource';
+import { addScheduledAndLoadScalingExamples } from './iac/scheduled-and-load-scaling';
 import { addAuditTrailExamples } from './observability/audit-trail';
 import { addInstanceMetricsExamples } from './observability/instance-metrics';
 import { addKeyMonitoringExamples } from './observability/key-monitoring';
@@ -64,6 +65,7 @@ export function addAllExamples(app: App): void {
   addDeploymentRolesExamples(app, config);
   addStackDriftDetectionExamples(app, config);
   addInlineCustomResourceExamples(app, config);
+  addScheduledAndLoadScalingExamples(app, config);
   addSecretStoreExamples(app, config);
   addOrganizationWafPolicyExamples(app, config);
   addReleasePipelineExamples(app, config);
