@@ -20,6 +20,7 @@ import { addApiObservabilityExamples } from './observability/api-observability';
 import { addStackDriftDetectionExamples } from './iac/stack-drift-detection';
 import { addAccessLogAnalyticsExamples } from './observability/access-log-analytics';
 import { addInlineCustomResourceExamples } from './iac/inline-custom-resource';
+import { addGovernedProductExamples } from './iac/governed-product';
 import { addAuditTrailExamples } from './observability/audit-trail';
 import { addInstanceMetricsExamples } from './observability/instance-metrics';
 import { addKeyMonitoringExamples } from './observability/key-monitoring';
@@ -62,6 +63,7 @@ export function addAllExamples(app: App): void {
   addDeploymentRolesExamples(app, config);
   addStackDriftDetectionExamples(app, config);
   addInlineCustomResourceExamples(app, config);
+  addGovernedProductExamples(app, config);
   addSecretStoreExamples(app, config);
   addOrganizationWafPolicyExamples(app, config);
   addReleasePipelineExamples(app, config);

@@ -2,3 +2,4 @@ export * from './account-baseline';
 export * from './deployment-roles';
 export * from './stack-drift-detection';
 export * from './inline-custom-resource';
+export * from './governed-product';
