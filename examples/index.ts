@@ -22,6 +22,7 @@ import { addStackDriftDetectionExamples } from './iac/stack-drift-detection';
 import { addAccessLogAnalyticsExamples } from './observability/access-log-analytics';
 import { addInlineCustomResourceExamples } from './iac/inline-custom-resource';
 import { addScheduledAndLoadScalingExamples } from './iac/scheduled-and-load-scaling';
+import { addGovernedProductExamples } from './iac/governed-product';
 import { addAuditTrailExamples } from './observability/audit-trail';
 import { addInstanceMetricsExamples } from './observability/instance-metrics';
 import { addKeyMonitoringExamples } from './observability/key-monitoring';
@@ -66,6 +67,7 @@ export function addAllExamples(app: App): void {
   addStackDriftDetectionExamples(app, config);
   addInlineCustomResourceExamples(app, config);
   addScheduledAndLoadScalingExamples(app, config);
+  addGovernedProductExamples(app, config);
   addSecretStoreExamples(app, config);
   addOrganizationWafPolicyExamples(app, config);
   addReleasePipelineExamples(app, config);

@@ -3,3 +3,4 @@ export * from './deployment-roles';
 export * from './stack-drift-detection';
 export * from './inline-custom-resource';
 export * from './scheduled-and-load-scaling';
+export * from './governed-product';

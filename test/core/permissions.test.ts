@@ -547,6 +547,34 @@ describe('the check is live', () => {
     expect((await report(app)).problems).toMatch(/CloudWatch Logs account subscription policy -> kinesis: Edges\/Policy -> \S+: arn:aws:iam::111111111111:role\/\S+ kinesis:PutRecord on arn:aws:kinesis:eu-west-1:111111111111:stream\/\S+ is not allowed/);
   });
 
+  test('a Service Catalog launch role that Service Catalog may not assume, or that may not create the provisioned product\'s stack, fails', async () => {
+    const build = (trusted: string, stacks: string | undefined, byName = false) => {
+      const { app, stack } = bare();
+      const role = new iam.Role(stack, 'LaunchRole', { assumedBy: new iam.ServicePrincipal(trusted), roleName: byName ? 'sc-launch' : undefined });
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['cloudformation:ValidateTemplate', 'cloudformation:GetTemplateSummary'], resources: ['*'] }));
+      if (stacks) {
+        role.addToPolicy(new iam.PolicyStatement({
+          actions: ['cloudformation:CreateStack', 'cloudformation:UpdateStack', 'cloudformation:DeleteStack', 'cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents', 'cloudformation:SetStackPolicy'],
+          resources: [`arn:aws:cloudformation:eu-west-1:111111111111:stack/${stacks}/*`],
+        }));
+      }
+      new CfnResource(stack, 'Constraint', {
+        type: 'AWS::ServiceCatalog::LaunchRoleConstraint',
+        properties: { PortfolioId: 'port-abcdefghijklm', ProductId: 'prod-abcdefghijklm', ...(byName ? { LocalRoleName: role.roleName } : { RoleArn: role.roleArn }) },
+      });
+      return app;
+    };
+    expect((await report(build('cloudformation.amazonaws.com', 'SC-111111111111-pp-*'))).problems)
+      .toMatch(/Service Catalog launch role: Edges\/Constraint -> arn:aws:iam::111111111111:role\/\S+: servicecatalog\.amazonaws\.com sts:AssumeRole on arn:aws:iam::111111111111:role\/\S+ is not allowed; trust policy of Edges\/LaunchRole\w+ needs/);
+    expect((await report(build('servicecatalog.amazonaws.com', 'orders-*'))).problems)
+      .toMatch(/arn:aws:iam::111111111111:role\/\S+ cloudformation:CreateStack on arn:aws:cloudformation:eu-west-1:111111111111:stack\/SC-111111111111-pp-\w+\/\S+ is not allowed; the identity policies of the role/);
+    for (const byName of [false, true]) {
+      const working = await report(build('servicecatalog.amazonaws.com', 'SC-111111111111-pp-*', byName));
+      expect(working.problems).toBeUndefined();
+      expect(working.edgeKinds['Service Catalog launch role']).toBe(1);
+    }
+  });
+
   test('a log subscription to a stream encrypted with a customer managed key fails when the role may not generate data keys with it', async () => {
     const { app, stack } = bare();
     const key = new kms.Key(stack, 'Key');

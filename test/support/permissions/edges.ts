@@ -44,6 +44,10 @@
  *   (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/create-iam-roles-for-cloudwatch-agent.html).
  * - EventBridge Scheduler's ECS target: RunTask in the target cluster and PassRole for the task's
  *   roles, as the schedule's role (docs.aws.amazon.com/AmazonECS/latest/developerguide/CWE_IAM_role.html).
+ * - Service Catalog launch constraints: servicecatalog.amazonaws.com assumes the launch role and
+ *   runs the provisioned product's stack (SC-<account>-pp-<id>) with it
+ *   (docs.aws.amazon.com/servicecatalog/latest/adminguide/constraints-launch.html,
+ *   .../getstarted-launchconstraint.html).
  */
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { DeployedAssembly, DeployedResource } from './model';
@@ -118,6 +122,7 @@ export function findEdges(assembly: DeployedAssembly, policies: PolicyIndex, org
   eventPipes(ctx);
   cloudWatchAgents(ctx);
   roleTrusts(ctx);
+  launchConstraints(ctx);
   return { edges, structural, uncovered };
 }
 
@@ -1215,5 +1220,40 @@ function roleTrusts(f: Finder): void {
         requests: [{ principal: service, action: 'sts:AssumeRole', resource: roleArn, context: { 'aws:SourceAccount': resource.stack.account, ...ASSUME_CONTEXT[service] } }],
       });
     }
+  }
+}
+
+/**
+ * A Service Catalog launch constraint: when an end user launches, updates or terminates the
+ * product, Service Catalog assumes the launch role (servicecatalog.amazonaws.com) and, with it,
+ * checks the template and creates, updates or deletes the provisioned product's stack, named
+ * SC-<account>-pp-<id> (docs.aws.amazon.com/servicecatalog/latest/adminguide/constraints-launch.html;
+ * the actions are those the guide's launch role lists, .../getstarted-launchconstraint.html). The
+ * guide documents no aws:SourceAccount or aws:SourceArn on the assumption, so the request carries
+ * none. A constraint by LocalRoleName uses the role of that name in the launching account; the
+ * constraint's own account stands for it. Not evaluated: the template read (s3:GetObject on
+ * objects tagged servicecatalog:provisioning=true), whose bucket and bucket policy are Service
+ * Catalog's own, outside any assembly; and what the product's resources need, which depends on
+ * the product template.
+ */
+function launchConstraints(f: Finder): void {
+  for (const constraint of f.assembly.resourcesOfType('AWS::ServiceCatalog::LaunchRoleConstraint')) {
+    const p = constraint.properties;
+    const { account, region } = constraint.stack;
+    const roleArn = p.RoleArn ? roleArnOf(f, p.RoleArn, constraint) : p.LocalRoleName ? `arn:aws:iam::${account}:role/${p.LocalRoleName}` : undefined;
+    if (!roleArn) {
+      f.uncovered.push(`${constraint.label}: launch constraint with neither RoleArn nor LocalRoleName`);
+      continue;
+    }
+    const stackArn = `arn:aws:cloudformation:${region}:${account}:stack/SC-${account}-pp-abcdefghijklm/0a1b2c3d-0000-4000-8000-000000000000`;
+    f.edges.push({
+      kind: 'Service Catalog launch role', from: constraint, to: roleArn,
+      requests: throughRole('servicecatalog.amazonaws.com', roleArn, {}, [
+        { action: 'cloudformation:ValidateTemplate', resource: '*' },
+        { action: 'cloudformation:GetTemplateSummary', resource: '*' },
+        ...['CreateStack', 'DescribeStacks', 'DescribeStackEvents', 'SetStackPolicy', 'UpdateStack', 'DeleteStack']
+          .map((action) => ({ action: `cloudformation:${action}`, resource: stackArn })),
+      ]),
+    });
   }
 }
