@@ -7,6 +7,7 @@ import { addBeanstalkEnvironmentExamples } from './cicd/beanstalk-environment';
 import { addEcsBlueGreenServiceExamples } from './cicd/ecs-blue-green-service';
 import { addLambdaCanaryReleaseExamples } from './cicd/lambda-canary-release';
 import { addReleasePipelineExamples } from './cicd/release-pipeline';
+import { addManagedAutoScalingGroupExamples } from './resilience/managed-auto-scaling-group';
 import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
 import { addResilientNetworkExamples } from './resilience/resilient-network';
 import { addScheduledSnapshotsExamples } from './resilience/scheduled-snapshots';
@@ -35,6 +36,7 @@ export function addAllExamples(app: App): void {
   addResilientNetworkExamples(app, config);
   addScheduledSnapshotsExamples(app, config);
   addSelfHealingInstanceExamples(app, config);
+  addManagedAutoScalingGroupExamples(app, config);
   addPullRequestChecksExamples(app, config);
   addGitHubWebhookBuildExamples(app, config);
   addCodeGuruIntegrationExamples(app, config);

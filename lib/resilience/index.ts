@@ -1,5 +1,6 @@
-export * from './replication-destination';
+export * from './managed-auto-scaling-group';
 export * from './replicated-bucket';
+export * from './replication-destination';
 export * from './resilient-network';
 export * from './scheduled-snapshots';
 export * from './self-healing-instance';
