@@ -105,12 +105,12 @@ export class ManagedUpdatePolicy {
   }
 
   /** Rolling or replacing. */
-  public readonly type: ManagedUpdateType;
+  public readonly updateType: ManagedUpdateType;
   /** The rolling update options, for a rolling update. */
   public readonly rollingOptions?: ManagedRollingUpdateOptions;
 
   private constructor(type: ManagedUpdateType, rollingOptions?: ManagedRollingUpdateOptions) {
-    this.type = type;
+    this.updateType = type;
     this.rollingOptions = rollingOptions;
   }
 }
@@ -364,7 +364,7 @@ export class ManagedAutoScalingGroup extends Construct {
     const subnetSelection = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     const selected = props.vpc.selectSubnets(subnetSelection);
     const policy = props.updatePolicy ?? ManagedUpdatePolicy.rolling();
-    const rolling = policy.type === ManagedUpdateType.ROLLING ? policy.rollingOptions ?? {} : undefined;
+    const rolling = policy.updateType === ManagedUpdateType.ROLLING ? policy.rollingOptions ?? {} : undefined;
     const launchTimeout = props.launchTimeout ?? Duration.minutes(15);
     const terminateTimeout = props.terminateTimeout ?? Duration.minutes(10);
     const signalTimeout = props.resourceSignals?.timeout ?? Duration.minutes(30);
