@@ -700,11 +700,13 @@ export class ManagedAutoScalingGroup extends Construct {
     });
     const succeeded = complete('CompleteWithContinue', 'CONTINUE');
     const failed = complete('CompleteWithFailureResult', sfn.JsonPath.stringAt('$.work.failureResult'));
+    // Throttling or a transient fault: try again before the failure path.
+    for (const task of [succeeded, failed]) task.addRetry({ errors: ['AutoScaling.AutoScalingException', 'States.TaskFailed'], interval: Duration.seconds(5), maxAttempts: 3 });
     const notify = new tasks.SnsPublish(this, 'NotifyFailure', {
       topic: this.notificationTopic,
       subject: 'Auto Scaling lifecycle work failed',
       message: sfn.TaskInput.fromJsonPathAt(
-        "States.Format('The lifecycle {} of instance {} in Auto Scaling group {} ({} {}) failed or timed out; the lifecycle action was completed with {} (ABANDON: the new instance is terminated and replaced; CONTINUE: the leaving instance terminates). The command output is in the Run Command history of the instance.', $.work.what, $.detail.EC2InstanceId, $.detail.AutoScalingGroupName, $.account, $.region, $.work.failureResult)"),
+        "States.Format('The lifecycle {} of instance {} in Auto Scaling group {} ({} {}) failed or timed out; the workflow completed the lifecycle action with {} if it could, and otherwise the hook's default result applies when its timeout passes (ABANDON: the new instance is terminated and replaced; CONTINUE: the leaving instance terminates). The command output is in the Run Command history of the instance.', $.work.what, $.detail.EC2InstanceId, $.detail.AutoScalingGroupName, $.account, $.region, $.work.failureResult)"),
       resultPath: sfn.JsonPath.DISCARD,
     });
     const fail = new sfn.Fail(this, 'LifecycleWorkFailed', { error: 'LifecycleWorkFailed', cause: 'The lifecycle command failed; the lifecycle action was completed with the failure result.' });
