@@ -1,4 +1,5 @@
 export * from './gateway-cache-refresh';
+export * from './managed-auto-scaling-group';
 export * from './replicated-bucket';
 export * from './replication-destination';
 export * from './resilient-network';

@@ -15,7 +15,7 @@
  * leaving it to the account's default. Secure defaults: IMDSv2 only, an encrypted root volume, a
  * private subnet without a public address, a security group without ingress.
  */
-import { Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import { Duration, Size, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -29,8 +29,8 @@ import { addAlarmNotification } from '../core/alarm-notification';
 import { addEventNotification } from '../core/event-notification';
 import { NotificationTopic } from '../core/notification-topic';
 import { Sandbox } from '../core/sandbox';
-import { ServiceRole } from '../core/service-role';
 import { PropsCheck } from '../core/validation';
+import { checkRootVolumeSize, createSecureLaunchTemplate } from './secure-launch-template';
 
 /** How a {@link SelfHealingInstance} heals. */
 export enum SelfHealingMode {
@@ -265,46 +265,29 @@ export class SelfHealingInstance extends Construct {
     }
     check.require(!selected.hasPublic, 'vpcSubnets must select private subnets only: the instance gets no public address and nothing reaches it from the internet');
     check.require(selected.subnets.length > 0, 'vpcSubnets selects no subnet of the VPC');
-    if (props.rootVolumeSize !== undefined && !props.rootVolumeSize.isUnresolved()) {
-      const gib = props.rootVolumeSize.toGibibytes({ rounding: SizeRoundingBehavior.NONE });
-      // gp3 volumes hold 1 GiB to 16 TiB (docs.aws.amazon.com/ebs/latest/userguide/general-purpose.html).
-      check.require(Number.isInteger(gib) && gib >= 1 && gib <= 16384, `rootVolumeSize must be a whole number of GiB from 1 to 16384 (gp3), got ${gib}`);
-    }
+    checkRootVolumeSize(check, props.rootVolumeSize);
     if (recover) checkRecoverSupport(check, props.instanceType.toString(), props.recoverSupportConfirmed ?? false);
     check.throwIfAny();
 
     this.notificationTopic = props.notificationTopic ?? new NotificationTopic(this, 'Notifications', {
       displayName: 'Self-healing instance alerts',
     }).topic;
-    this.securityGroup = props.securityGroup ?? new ec2.SecurityGroup(this, 'SecurityGroup', {
+    const shared = createSecureLaunchTemplate(this, {
       vpc: props.vpc,
-      description: `Instance of ${this.node.path}: no ingress unless added`.slice(0, 255),
-      allowAllOutbound: true,
-    });
-    this.role = props.role ?? this.createRole();
-    this.instanceProfile = new iam.InstanceProfile(this, 'InstanceProfile', { role: this.role });
-
-    const windows = props.machineImage.getImage(this).osType === ec2.OperatingSystemType.WINDOWS;
-    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       instanceType: props.instanceType,
       machineImage: props.machineImage,
       userData: props.userData,
-      instanceProfile: this.instanceProfile,
-      securityGroup: this.securityGroup,
-      detailedMonitoring: props.detailedMonitoring ?? true,
-      // IMDSv2 only: a token is required for every metadata request.
-      requireImdsv2: true,
-      blockDevices: [{
-        deviceName: props.rootDeviceName ?? (windows ? '/dev/sda1' : '/dev/xvda'),
-        // Encrypted with the account's EBS key (aws/ebs, AWS managed): the Auto Scaling
-        // service-linked role can use it without a key policy statement.
-        volume: ec2.BlockDeviceVolume.ebs((props.rootVolumeSize ?? Size.gibibytes(30)).toGibibytes(), {
-          encrypted: true,
-          volumeType: ec2.EbsDeviceVolumeType.GP3,
-          deleteOnTermination: true,
-        }),
-      }],
+      securityGroup: props.securityGroup,
+      role: props.role,
+      rootVolumeSize: props.rootVolumeSize,
+      rootDeviceName: props.rootDeviceName,
+      detailedMonitoring: props.detailedMonitoring,
+      roleDescription: 'Systems Manager only',
     });
+    this.securityGroup = shared.securityGroup;
+    this.role = shared.role;
+    this.instanceProfile = shared.instanceProfile;
+    this.launchTemplate = shared.launchTemplate;
     // Simplified automatic recovery is on by default for supported instance types
     // (docs.aws.amazon.com/AWSEC2/latest/UserGuide/instance-configuration-recovery.html); it is set
     // here explicitly. AWS::EC2::Instance has no MaintenanceOptions property, so it lives in the
@@ -323,18 +306,6 @@ export class SelfHealingInstance extends Construct {
       this.autoScalingGroup = this.createGroup(props, subnetSelection);
       this.rules.push(this.groupEventsRule(this.autoScalingGroup));
     }
-  }
-
-  /** The default role: Systems Manager only, since there is no SSH key and no ingress. */
-  private createRole(): iam.IRole {
-    const role = new ServiceRole(this, 'InstanceRole', {
-      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
-      description: `Instance role of ${this.node.path}: Systems Manager only`.slice(0, 1000),
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
-    });
-    acknowledge(role.node.defaultChild!, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
-      'The instance has no SSH key and its security group no ingress, so Systems Manager (Session Manager, Run Command, Patch Manager) is how a person reaches and patches it; AmazonSSMManagedInstanceCore is the AWS maintained minimum for the SSM agent and grants nothing on other resources.');
-    return role;
   }
 
   /** Recover mode: the instance, from the launch template, in one private subnet. */

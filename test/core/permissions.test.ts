@@ -28,6 +28,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { addAlarmNotification, InstanceMetrics, InstanceTargets, NotificationTopic } from '../../lib';
 import { checkPermissions, DeployedAssembly, expectPermissionsHold, PermissionReport } from '../support/permissions';
 import { bucketNameProblem } from '../support/permissions/limits';
@@ -457,6 +458,37 @@ describe('the check is live', () => {
     const fine = await report(build('task-definition'));
     expect(fine.problems).toBeUndefined();
     expect(fine.edgeKinds['EventBridge rule -> ecs']).toBe(1);
+  });
+
+  test('Run Command on the instances of an Auto Scaling group: a role limited to another group\'s instances, or to an account\'s copy of an AWS-owned document, fails', async () => {
+    const build = (instanceGroup: string, documentAccount: string) => {
+      const { app, stack } = bare();
+      const send = new tasks.CallAwsService(stack, 'Send', {
+        service: 'ssm', action: 'sendCommand', iamAction: 'ssm:SendCommand',
+        parameters: { DocumentName: 'AWS-RunShellScript', InstanceIds: sfn.JsonPath.array(sfn.JsonPath.stringAt('$.detail.EC2InstanceId')), Parameters: { commands: ['true'] } },
+        iamResources: [`arn:aws:ssm:eu-west-1:${documentAccount}:document/AWS-RunShellScript`],
+        additionalIamStatements: [new iam.PolicyStatement({
+          actions: ['ssm:SendCommand'], resources: ['arn:aws:ec2:eu-west-1:111111111111:instance/*'],
+          conditions: { StringEquals: { 'ssm:resourceTag/aws:autoscaling:groupName': instanceGroup } },
+        })],
+      });
+      const machine = new sfn.StateMachine(stack, 'Work', { definitionBody: sfn.DefinitionBody.fromChainable(send) });
+      new events.Rule(stack, 'Lifecycle', {
+        eventPattern: { source: ['aws.autoscaling'], detailType: ['EC2 Instance-launch Lifecycle Action'], detail: { AutoScalingGroupName: ['web'] } },
+        targets: [new targets.SfnStateMachine(machine)],
+      });
+      return app;
+    };
+    const otherGroup = await report(build('batch', ''));
+    expect(otherGroup.problems).toMatch(/Step Functions SDK task -> Run Command on Auto Scaling instances: Edges\/Work\w+ -> AWS-RunShellScript on the instances of web: \S+ ssm:SendCommand on arn:aws:ec2:eu-west-1:111111111111:instance\/i-0123456789abcdef0 is not allowed/);
+    expect(otherGroup.problems).not.toMatch(/document\/AWS-RunShellScript is not allowed/);
+    const accountDocument = await report(build('web', '111111111111'));
+    expect(accountDocument.problems).toMatch(/ssm:SendCommand on arn:aws:ssm:eu-west-1::document\/AWS-RunShellScript is not allowed/);
+    expect(accountDocument.problems).not.toMatch(/instance\/i-0123456789abcdef0 is not allowed/);
+    const right = await report(build('web', ''));
+    // (This bare stack's state machine role has the trust of an app without cdk.json's feature flags; only the Run Command edge is judged here.)
+    expect(right.failures.filter((f) => f.edge.kind === 'Step Functions SDK task -> Run Command on Auto Scaling instances')).toEqual([]);
+    expect(right.edgeKinds['Step Functions SDK task -> Run Command on Auto Scaling instances']).toBe(1);
   });
 
   test('an edge of a kind the check cannot evaluate fails instead of passing unseen', async () => {

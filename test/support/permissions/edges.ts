@@ -33,6 +33,9 @@
  *   .../replication-config-for-kms-objects.html).
  * - CodePipeline / CodeBuild / CodeDeploy roles on artifact stores and keys
  *   (docs.aws.amazon.com/codepipeline/latest/userguide/security-iam.html).
+ * - Step Functions SendCommand on the instances of an Auto Scaling group whose lifecycle actions
+ *   start the workflow: the instances carry the aws:autoscaling:groupName tag
+ *   (docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-tagging.html).
  * - Amazon Q Developer in chat applications (chatbot.amazonaws.com) assumes a channel's role
  *   (docs.aws.amazon.com/chatbot/latest/adminguide/chatbot-iam-policies.html); SNS delivers to the
  *   channel over HTTPS and decrypts an SSE-KMS topic itself, so the channel needs no key access
@@ -808,6 +811,11 @@ function stateMachines(f: Finder): void {
         // from the input at run time, so the check asks whether the role may call the action on
         // some resource of its kind (iam-simulate's wildcard simulation), not on one ARN.
         const action = `${SDK_SERVICE_PREFIX[sdk[1]] ?? sdk[1]}:${sdk[2][0].toUpperCase()}${sdk[2].slice(1)}`;
+        const runCommand = action === 'ssm:SendCommand' ? runCommandOnGroupInstances(f, machine, role, args) : undefined;
+        if (runCommand) {
+          f.edges.push(runCommand);
+          continue;
+        }
         f.edges.push({ kind: 'Step Functions SDK task -> API', from: machine, to: action, requests: [{ principal: role, action, resource: '*' }] });
         continue;
       }
@@ -840,6 +848,41 @@ function stateMachines(f: Finder): void {
       });
     }
   }
+}
+
+/**
+ * A SendCommand SDK task whose instance comes from the event (`InstanceIds.$`) of an Auto Scaling
+ * lifecycle action rule that starts the state machine: the instance belongs to the group the rule
+ * names, and Auto Scaling tags every instance of a group with `aws:autoscaling:groupName`
+ * (docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-tagging.html). SendCommand is
+ * authorized on the document and on each instance, and an instance's tags are the condition keys
+ * `ssm:resourceTag/<key>` and `aws:ResourceTag/<key>`
+ * (docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html). An
+ * AWS-owned document (`AWS-...`) has no account in its ARN. Other SendCommand tasks fall back to
+ * the wildcard evaluation of every SDK task.
+ */
+function runCommandOnGroupInstances(f: Finder, machine: DeployedResource, role: string, args: any): Edge | undefined {
+  const document = args.DocumentName;
+  if (typeof document !== 'string' || !args['InstanceIds.$']) return undefined;
+  const groups = new Set<string>();
+  for (const rule of f.assembly.resourcesOfType('AWS::Events::Rule')) {
+    if (!asArray<any>(rule.properties.Targets).some((t) => t.Arn === machine.ref || t.Arn === machine.arn)) continue;
+    const pattern = typeof rule.properties.EventPattern === 'string' ? JSON.parse(rule.properties.EventPattern) : rule.properties.EventPattern ?? {};
+    const lifecycle = asArray<string>(pattern['detail-type']).every((t) => /^EC2 Instance-(launch|terminate) Lifecycle Action$/.test(t));
+    if (!asArray<string>(pattern.source).includes('aws.autoscaling') || !lifecycle) continue;
+    for (const name of asArray<string>(pattern.detail?.AutoScalingGroupName)) groups.add(String(name));
+  }
+  if (groups.size === 0) return undefined;
+  const { region, account } = machine.stack;
+  const documentArn = document.startsWith('arn:') ? document : `arn:aws:ssm:${region}:${document.startsWith('AWS-') ? '' : account}:document/${document}`;
+  const requests: EdgeRequest[] = [{ principal: role, action: 'ssm:SendCommand', resource: documentArn }];
+  for (const group of groups) {
+    requests.push({
+      principal: role, action: 'ssm:SendCommand', resource: `arn:aws:ec2:${region}:${account}:instance/i-0123456789abcdef0`,
+      context: { 'ssm:resourceTag/aws:autoscaling:groupName': group, 'aws:ResourceTag/aws:autoscaling:groupName': group },
+    });
+  }
+  return { kind: 'Step Functions SDK task -> Run Command on Auto Scaling instances', from: machine, to: `${document} on the instances of ${[...groups].join(', ')}`, requests };
 }
 
 /** SDK integration service names whose IAM prefix differs (docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html). */

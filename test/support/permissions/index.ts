@@ -137,7 +137,9 @@ class Evaluator {
     const isService = !request.principal.startsWith('arn:');
     const lookup = this.policies.resourcePolicy(request.resource, isService ? undefined : parseArn(request.principal)?.account, request.action);
     if (lookup.kind === 'outside') return `${describe(request)} cannot be evaluated: ${lookup.why}`;
-    const resourceAccount = lookup.account;
+    // An AWS-owned document is used with the caller's identity policy alone, as a resource of
+    // the caller's own account would be.
+    const resourceAccount = AWS_OWNED_DOCUMENT.test(request.resource) && !isService ? parseArn(request.principal)!.account : lookup.account;
     let resourcePolicy: LocatedPolicy | undefined = lookup.kind === 'policy' ? lookup.policy : undefined;
     if (lookup.kind === 'none' && lookup.resource?.type === 'AWS::SNS::Topic') {
       resourcePolicy = { label: 'SNS default topic policy', document: defaultTopicPolicy(request, resourceAccount) };
@@ -201,7 +203,7 @@ class Evaluator {
 
   private async simulate(request: EdgeRequest, resourceAccount: string, identity: LocatedPolicy[], resourcePolicy: PolicyDocument | undefined, context: Record<string, string | string[]>): Promise<string> {
     const result = await runSimulation({
-      request: { principal: request.principal, action: request.action, resource: { resource: request.resource, accountId: resourceAccount }, contextVariables: mapContextKeys(context) },
+      request: { principal: request.principal, action: request.action, resource: { resource: mapResourceArn(request.resource), accountId: resourceAccount }, contextVariables: mapContextKeys(context) },
       identityPolicies: identity.map((p, i) => ({ name: `p${i}`, policy: mapConditionKeys(p.document) })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
@@ -224,12 +226,31 @@ class Evaluator {
 const ENCRYPTION_CONTEXT = /^kms:encryptioncontext:/i;
 const MAPPED_CONTEXT = 'aws:RequestTag/kms-ec:';
 
+/**
+ * iam-simulate (0.1.173) matches a resource ARN to its resource type only when the ARN has an
+ * account, but the ARN of an AWS-owned SSM document has none (`arn:aws:ssm:<region>::document/AWS-RunShellScript`;
+ * "The account ID shouldn't be specified in the ARN for Amazon owned public documents",
+ * docs.aws.amazon.com/systems-manager/latest/userguide/automation-setup-identity-based-policies.html).
+ * The check writes that empty account as `aws-owned`, in the policies and in the request alike,
+ * so a policy naming the document matches it and a policy naming an account's document does not.
+ */
+const AWS_OWNED_DOCUMENT = /^(arn:aws:ssm:[^:]*)::document\//;
+
+function mapResourceArn(arn: string): string {
+  return arn.replace(AWS_OWNED_DOCUMENT, '$1:aws-owned:document/');
+}
+
 function mapContextKeys(context: Record<string, string | string[]>): Record<string, string | string[]> {
   return Object.fromEntries(Object.entries(context).map(([k, v]) => [k.replace(ENCRYPTION_CONTEXT, MAPPED_CONTEXT), v]));
 }
 
 function mapConditionKeys(document: PolicyDocument): PolicyDocument {
   const statements = (Array.isArray(document.Statement) ? document.Statement : [document.Statement]).map((statement: any) => {
+    for (const key of ['Resource', 'NotResource']) {
+      if (statement?.[key] !== undefined) {
+        statement = { ...statement, [key]: Array.isArray(statement[key]) ? statement[key].map((r: unknown) => (typeof r === 'string' ? mapResourceArn(r) : r)) : typeof statement[key] === 'string' ? mapResourceArn(statement[key]) : statement[key] };
+      }
+    }
     if (!statement?.Condition) return statement;
     const condition = Object.fromEntries(Object.entries<Record<string, unknown>>(statement.Condition).map(([operator, block]) =>
       [operator, Object.fromEntries(Object.entries(block).map(([k, v]) => [k.replace(ENCRYPTION_CONTEXT, MAPPED_CONTEXT), v]))]));
