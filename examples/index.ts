@@ -7,6 +7,7 @@ import { addBeanstalkEnvironmentExamples } from './cicd/beanstalk-environment';
 import { addEcsBlueGreenServiceExamples } from './cicd/ecs-blue-green-service';
 import { addLambdaCanaryReleaseExamples } from './cicd/lambda-canary-release';
 import { addReleasePipelineExamples } from './cicd/release-pipeline';
+import { addFailoverRoutingExamples } from './resilience/failover-routing';
 import { addGatewayCacheRefreshExamples } from './resilience/gateway-cache-refresh';
 import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
 import { addResilientNetworkExamples } from './resilience/resilient-network';
@@ -42,6 +43,7 @@ export function addAllExamples(app: App): void {
   addScheduledSnapshotsExamples(app, config);
   addSelfHealingInstanceExamples(app, config);
   addGatewayCacheRefreshExamples(app, config);
+  addFailoverRoutingExamples(app, config);
   addPullRequestChecksExamples(app, config);
   addGitHubWebhookBuildExamples(app, config);
   addCodeGuruIntegrationExamples(app, config);

@@ -4,3 +4,7 @@ export * from './replication-destination';
 export * from './resilient-network';
 export * from './scheduled-snapshots';
 export * from './self-healing-instance';
+export * from './failover-distribution';
+export * from './failover-routing';
+export * from './routing-policy';
+export * from './weighted-load-balancer';
