@@ -7,6 +7,7 @@ import { addBeanstalkEnvironmentExamples } from './cicd/beanstalk-environment';
 import { addEcsBlueGreenServiceExamples } from './cicd/ecs-blue-green-service';
 import { addLambdaCanaryReleaseExamples } from './cicd/lambda-canary-release';
 import { addReleasePipelineExamples } from './cicd/release-pipeline';
+import { addFailoverRoutingExamples } from './resilience/failover-routing';
 import { addGatewayCacheRefreshExamples } from './resilience/gateway-cache-refresh';
 import { addManagedAutoScalingGroupExamples } from './resilience/managed-auto-scaling-group';
 import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
@@ -48,6 +49,7 @@ export function addAllExamples(app: App): void {
   addSelfHealingInstanceExamples(app, config);
   addGatewayCacheRefreshExamples(app, config);
   addManagedAutoScalingGroupExamples(app, config);
+  addFailoverRoutingExamples(app, config);
   addPullRequestChecksExamples(app, config);
   addGitHubWebhookBuildExamples(app, config);
   addCodeGuruIntegrationExamples(app, config);

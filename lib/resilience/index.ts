@@ -6,3 +6,7 @@ export * from './resilient-network';
 export * from './scaling-policies';
 export * from './scheduled-snapshots';
 export * from './self-healing-instance';
+export * from './failover-distribution';
+export * from './failover-routing';
+export * from './routing-policy';
+export * from './weighted-load-balancer';

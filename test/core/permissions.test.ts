@@ -5,6 +5,8 @@
  */
 import { App, Aws, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as config from 'aws-cdk-lib/aws-config';
@@ -618,6 +620,43 @@ describe('the check is live', () => {
     const r = await report(app);
     expect(r.problems).toMatch(/CloudWatch Logs subscription -> kinesis: Edges\/Filter -> \S+: arn:aws:iam::111111111111:role\/\S+ kms:GenerateDataKey on arn:aws:kms:eu-west-1:111111111111:key\/\S+ is not allowed/);
     expect(r.problems).not.toMatch(/kinesis:PutRecord on/);
+  });
+});
+
+describe('CloudFront origin access control -> S3 (and key)', () => {
+  test('an OAC origin whose bucket policy does not admit CloudFront fails on the bucket policy', async () => {
+    const { app, stack } = bare();
+    const bucket = new s3.Bucket(stack, 'Site');
+    const oac = new cloudfront.S3OriginAccessControl(stack, 'Oac');
+    new cloudfront.CfnDistribution(stack, 'Distribution', {
+      distributionConfig: {
+        enabled: true,
+        origins: [{ id: 'site', domainName: bucket.bucketRegionalDomainName, s3OriginConfig: {}, originAccessControlId: oac.originAccessControlId }],
+        defaultCacheBehavior: { targetOriginId: 'site', viewerProtocolPolicy: 'redirect-to-https', cachePolicyId: cloudfront.CachePolicy.CACHING_OPTIMIZED.cachePolicyId },
+      },
+    });
+    const r = await report(app);
+    expect(r.problems).toMatch(/CloudFront origin access control -> S3 bucket: Edges\/Distribution -> \S+: cloudfront\.amazonaws\.com s3:GetObject on arn:aws:s3:::\S+\/index\.html is not allowed/);
+  });
+
+  test('an SSE-KMS origin whose key does not let CloudFront decrypt fails on the key policy, though the bucket policy admits the distribution', async () => {
+    const { app, stack } = bare();
+    const key = new kms.Key(stack, 'Key');
+    // The key imported by ARN: aws-cdk-lib cannot add CloudFront to its policy.
+    const bucket = new s3.Bucket(stack, 'Site', { encryptionKey: kms.Key.fromKeyArn(stack, 'Imported', key.keyArn) });
+    new cloudfront.Distribution(stack, 'Distribution', { defaultBehavior: { origin: origins.S3BucketOrigin.withOriginAccessControl(bucket) } });
+    const r = await report(app);
+    expect(r.problems).toMatch(/CloudFront origin access control -> S3 bucket: Edges\/Distribution\w+ -> \S+: cloudfront\.amazonaws\.com kms:Decrypt on arn:aws:kms:eu-west-1:111111111111:key\/\S+ is not allowed; key policy of Edges\/Key\w+ needs/);
+    expect(r.problems).not.toMatch(/s3:GetObject/);
+  });
+
+  test('the same origin with aws-cdk-lib\'s OAC grants on the bucket and its key passes', async () => {
+    const { app, stack } = bare();
+    const bucket = new s3.Bucket(stack, 'Site', { encryptionKey: new kms.Key(stack, 'Key') });
+    new cloudfront.Distribution(stack, 'Distribution', { defaultBehavior: { origin: origins.S3BucketOrigin.withOriginAccessControl(bucket) } });
+    const r = await report(app);
+    expect(r.problems).toBeUndefined();
+    expect(r.edgeKinds['CloudFront origin access control -> S3 bucket']).toBe(1);
   });
 });
 

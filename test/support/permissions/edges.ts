@@ -45,6 +45,9 @@
  * - CloudWatch agent configured by State Manager from Parameter Store: the agent on each target
  *   instance calls with the instance role
  *   (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/create-iam-roles-for-cloudwatch-agent.html).
+ * - CloudFront origin access control -> S3 (and the bucket's KMS key): cloudfront.amazonaws.com
+ *   reads objects with the distribution as AWS:SourceArn, and for SSE-KMS objects needs kms:Decrypt
+ *   on the bucket's key (docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html).
  * - EventBridge Scheduler's ECS target: RunTask in the target cluster and PassRole for the task's
  *   roles, as the schedule's role (docs.aws.amazon.com/AmazonECS/latest/developerguide/CWE_IAM_role.html).
  * - Service Catalog launch constraints: servicecatalog.amazonaws.com assumes the launch role and
@@ -119,6 +122,7 @@ export function findEdges(assembly: DeployedAssembly, policies: PolicyIndex, org
   containerLogs(ctx);
   deploymentAlarms(ctx);
   wafLogs(ctx);
+  cloudFrontOrigins(ctx);
   schedules(ctx);
   lifecyclePolicies(ctx);
   configDriftRules(ctx);
@@ -957,6 +961,34 @@ function deploymentAlarms(f: Finder): void {
 }
 
 /** WAF delivers only to log groups named aws-waf-logs-* (docs.aws.amazon.com/waf/latest/developerguide/logging-cw-logs.html). */
+/**
+ * S3 origins of CloudFront distributions reached through origin access control: CloudFront signs
+ * its requests as cloudfront.amazonaws.com with the distribution as AWS:SourceArn (and the
+ * account as AWS:SourceAccount), to get objects and, for SSE-KMS objects, to decrypt with the
+ * bucket's key. Origins with an origin access identity are not modelled (their principal is a
+ * CloudFront canonical user) and are reported as not covered.
+ */
+function cloudFrontOrigins(f: Finder): void {
+  for (const distribution of f.assembly.resourcesOfType('AWS::CloudFront::Distribution')) {
+    const config = distribution.properties.DistributionConfig ?? {};
+    for (const origin of asArray<any>(config.Origins)) {
+      if (origin.S3OriginConfig === undefined) continue;
+      const domain = String(origin.DomainName);
+      const name = domain.split('.s3.')[0];
+      if (!origin.OriginAccessControlId) {
+        if (origin.S3OriginConfig.OriginAccessIdentity) f.uncovered.push(`${distribution.label}: S3 origin ${domain} through an origin access identity`);
+        continue;
+      }
+      const context = { 'aws:SourceArn': distribution.arn!, 'aws:SourceAccount': distribution.stack.account };
+      const requests: EdgeRequest[] = [{ principal: 'cloudfront.amazonaws.com', action: 's3:GetObject', resource: `${bucketArn(f, name)}/index.html`, context }];
+      const bucket = f.assembly.findByRef(name, 'AWS::S3::Bucket');
+      const key = asArray<any>(bucket?.properties.BucketEncryption?.ServerSideEncryptionConfiguration)[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID;
+      if (bucket && key) requests.push({ principal: 'cloudfront.amazonaws.com', action: 'kms:Decrypt', resource: keyArnOf(f, key, bucket), context });
+      f.edges.push({ kind: 'CloudFront origin access control -> S3 bucket', from: distribution, to: name, requests });
+    }
+  }
+}
+
 function wafLogs(f: Finder): void {
   for (const config of f.assembly.resourcesOfType('AWS::WAFv2::LoggingConfiguration')) {
     for (const destination of asArray<string>(config.properties.LogDestinationConfigs)) {

@@ -475,6 +475,12 @@ function physicalIdentity(stack: DeployedStack, logicalId: string, raw: any, res
       const arn = `arn:aws:ecs:${r}:${a}:task-definition/${family}:1`;
       return { ref: arn, arn, attributes: {} };
     }
+    case 'AWS::CloudFront::Distribution': {
+      // A distribution id (E + 13 characters); its ARN has no region
+      // (docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudfront.html).
+      const id = `E${fakeId(stack, logicalId, 13).toUpperCase()}`;
+      return { ref: id, arn: `arn:aws:cloudfront::${a}:distribution/${id}`, attributes: { Id: id, DomainName: `d${fakeId(stack, logicalId, 13)}.cloudfront.net` } };
+    }
     case 'AWS::ECS::Service': {
       const name = named('ServiceName', 255);
       const arn = `arn:aws:ecs:${r}:${a}:service/cluster/${name}`;
