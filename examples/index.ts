@@ -17,6 +17,7 @@ import { addAccountBaselineExamples } from './iac/account-baseline';
 import { addDeploymentRolesExamples } from './iac/deployment-roles';
 import { addApiObservabilityExamples } from './observability/api-observability';
 import { addStackDriftDetectionExamples } from './iac/stack-drift-detection';
+import { addPatchManagementExamples } from './iac/patch-management';
 import { addAccessLogAnalyticsExamples } from './observability/access-log-analytics';
 import { addAuditTrailExamples } from './observability/audit-trail';
 import { addKeyMonitoringExamples } from './observability/key-monitoring';
@@ -52,6 +53,7 @@ export function addAllExamples(app: App): void {
   addAccountBaselineExamples(app, config);
   addDeploymentRolesExamples(app, config);
   addStackDriftDetectionExamples(app, config);
+  addPatchManagementExamples(app, config);
   addSecretStoreExamples(app, config);
   addOrganizationWafPolicyExamples(app, config);
   addReleasePipelineExamples(app, config);
