@@ -196,6 +196,7 @@ const DEFAULT_SOURCE_AMI = '/aws/service/ami-amazon-linux-latest/al2023-ami-kern
 /** The tag the AMI build puts on its instance and volume, and the only instances it may stop, image or terminate. */
 const BUILD_TAG = 'devops-patterns:ami-build';
 const DOWNLOAD_DIR = 'downloads';
+const AWS_DOCUMENT_REASON = 'AWS-RunPatchBaseline is owned by AWS and its ARN has an empty account field; the * stands for that empty field and the statement names this one document.';
 /** Names of windows, baselines: ^[a-zA-Z0-9_\-.]{3,128}$ (AWS::SSM::MaintenanceWindow Name, AWS::SSM::PatchBaseline Name). */
 const SSM_NAME_MAX = 128;
 /** Tag values and patch group names (AWS::SSM::PatchBaseline PatchGroups: 1-256 characters). */
@@ -428,6 +429,7 @@ export class PatchManagement extends Construct {
     }));
     const reason = 'The window resolves its targets from the patch group tag at run time, so the node ids are not known at deploy time; the command is limited to the AWS-RunPatchBaseline document.';
     role.acknowledgeWildcardResource(instances, reason);
+    role.acknowledgeWildcardResource(awsDocumentArn(stack, 'AWS-RunPatchBaseline'), AWS_DOCUMENT_REASON);
     role.acknowledgeWildcardResource(managedInstances, reason);
     role.acknowledgeWildcardResource('*', 'ListCommands, ListCommandInvocations, GetCommandInvocation and CancelCommand take no resource ARN (Service Authorization Reference, Systems Manager), so they can only be granted on *.');
     return role;
@@ -532,6 +534,7 @@ export class PatchManagement extends Construct {
     const launched = 'The build instance, its volume, image and snapshot get their ids when the automation runs; instance and volume are limited by the build tag the runbook sets at launch.';
     for (const r of ['instance', 'volume', 'subnet', 'security-group', 'network-interface']) role.acknowledgeWildcardResource(ec2Arn(r), launched);
     for (const r of ['image', 'snapshot']) role.acknowledgeWildcardResource(ec2Arn(r, ''), launched);
+    role.acknowledgeWildcardResource(awsDocumentArn(stack, 'AWS-RunPatchBaseline'), AWS_DOCUMENT_REASON);
     role.acknowledgeWildcardResource('*', 'The Describe and List calls the runbook polls with take no resource ARN (Service Authorization Reference, EC2 and Systems Manager), so they can only be granted on *.');
     return role;
   }
@@ -694,9 +697,12 @@ function patchRule(rule: PatchApprovalRule, os: PatchOperatingSystem): ssm.CfnPa
   };
 }
 
-/** The ARN of a document AWS owns: no account in it. */
+/**
+ * The ARN pattern of a document AWS owns. Its ARN has an empty account field
+ * (`arn:aws:ssm:<region>::document/AWS-RunPatchBaseline`); `*` in that field matches it.
+ */
 function awsDocumentArn(stack: Stack, name: string): string {
-  return stack.formatArn({ service: 'ssm', account: '', resource: 'document', resourceName: name });
+  return stack.formatArn({ service: 'ssm', account: '*', resource: 'document', resourceName: name });
 }
 
 function isTimeZone(zone: string): boolean {

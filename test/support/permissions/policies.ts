@@ -162,7 +162,10 @@ export class PolicyIndex {
         const found = this.assembly.findByArn(arn);
         // A resource of a service without resource policies (CloudFormation stacks, EC2, ...):
         // the caller's identity policy decides, wherever the resource is defined.
-        if (!found && !SERVICES_WITH_RESOURCE_POLICIES.has(parsed.service)) return { kind: 'none', account: parsed.account, why: `${parsed.service} resources have no resource policy` };
+        // ARNs without an account (EC2 images and snapshots) or with the stand-in `aws` of an
+        // AWS-owned SSM document (see ssmDocumentArn in edges.ts) are decided like the caller's own.
+        const account = parsed.account === '' || parsed.account === 'aws' ? principalAccount ?? parsed.account : parsed.account;
+        if (!found && !SERVICES_WITH_RESOURCE_POLICIES.has(parsed.service)) return { kind: 'none', account, why: `${parsed.service} resources have no resource policy` };
         if (!found) return { kind: 'outside', why: `${arn} is not in the assembly` };
         return { kind: 'none', account: found.stack.account, resource: found, why: `${parsed.service} resources have no resource policy` };
       }
