@@ -279,10 +279,10 @@ export class PatchManagement extends Construct {
     }
     // AWS::SSM::MaintenanceWindow: Duration 1-24 hours, Cutoff 0-23 hours, and the cutoff must be
     // shorter than the duration (docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssm-maintenancewindow.html).
-    check.require(Number.isInteger(durationHours) && durationHours >= 1 && durationHours <= 24, `duration must be 1 to 24 whole hours, got ${duration.toHumanString()}`);
-    check.require(Number.isInteger(cutoffHours) && cutoffHours >= 0 && cutoffHours <= 23, `cutoff must be 0 to 23 whole hours, got ${cutoff.toHumanString()}`);
+    check.require(Number.isInteger(durationHours) && durationHours >= 1 && durationHours <= 24, `duration must be 1 to 24 whole hours, got ${durationHours} hours`);
+    check.require(Number.isInteger(cutoffHours) && cutoffHours >= 0 && cutoffHours <= 23, `cutoff must be 0 to 23 whole hours, got ${cutoffHours} hours`);
     check.require(cutoffHours < durationHours,
-      `the window (duration ${duration.toHumanString()}) must be longer than its cutoff (${cutoff.toHumanString()}): no task could start`);
+      `the window (duration ${durationHours} hours) must be longer than its cutoff (${cutoffHours} hours): no task could start`);
     check.matches('maxConcurrency', maxConcurrency, MAX_CONCURRENCY, 'a number of nodes (1, 2, ...) or a percentage (1% to 100%)');
     check.matches('maxErrors', maxErrors, MAX_ERRORS, 'a number of errors (0, 1, ...) or a percentage (0% to 100%)');
     rules.forEach((rule, i) => {
