@@ -42,7 +42,7 @@ export class PatchManagementStack extends Stack {
       duration: Duration.hours(4),
       cutoff: Duration.hours(1),
       compositeDocument: {
-        source: DownloadSource.gitHub({ owner: 'example-org', repository: 'ssm-documents', path: 'documents/harden-linux.json', ref: 'main' }),
+        source: DownloadSource.gitHub({ owner: 'example-org', repository: 'ssm-documents', path: 'documents/harden-linux.json', gitRef: 'main' }),
       },
     });
 

@@ -17,7 +17,7 @@ export interface GitHubDownloadOptions {
    * The branch (`main`) or a full commit id (40 hex characters), pinned in `getOptions`.
    * @default - the repository's `master` branch, as the plugin reads it
    */
-  readonly ref?: string;
+  readonly gitRef?: string;
   /**
    * A SecureString parameter holding a GitHub token, for private repositories, written
    * `{{ssm-secure:name}}` in the document (the one plugin input that accepts SecureString).
@@ -31,8 +31,8 @@ export class DownloadSource {
   /** A document file in a GitHub repository. */
   public static gitHub(options: GitHubDownloadOptions): DownloadSource {
     const info: Record<string, string> = { owner: options.owner, repository: options.repository, path: options.path };
-    if (options.ref) {
-      info.getOptions = /^[0-9a-f]{40}$/.test(options.ref) ? `commitID:${options.ref}` : `branch:refs/remotes/origin/${options.ref}`;
+    if (options.gitRef) {
+      info.getOptions = /^[0-9a-f]{40}$/.test(options.gitRef) ? `commitID:${options.gitRef}` : `branch:refs/remotes/origin/${options.gitRef}`;
     }
     if (options.tokenParameterName) info.tokenInfo = `{{ssm-secure:${options.tokenParameterName}}}`;
     return new DownloadSource('GitHub', info, fileName(options.path));

@@ -210,7 +210,7 @@ describe('IAC-6 PatchManagement', () => {
     const patching = new PatchManagement(s, 'Patching', {
       patchGroup: 'app servers', schedule: events.Schedule.rate(Duration.days(7)),
       approvalRules: [{ classifications: [PatchClassification.SECURITY], severities: [PatchSeverity.CRITICAL], approveAfterDays: 0 }],
-      compositeDocument: { source: DownloadSource.gitHub({ owner: 'o', repository: 'r', path: 'd.yml', ref: '0123456789abcdef0123456789abcdef01234567' }) },
+      compositeDocument: { source: DownloadSource.gitHub({ owner: 'o', repository: 'r', path: 'd.yml', gitRef: '0123456789abcdef0123456789abcdef01234567' }) },
     });
     patching.grantOutputWrite(new iam.Role(s, 'Fleet', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') }));
     expect(() => synthWithChecks(a)).toThrow(/IAMNoInlinePolicy|AwsSolutions-IAM5/);
