@@ -21,6 +21,7 @@ import { addAccountBaselineExamples } from './iac/account-baseline';
 import { addDeploymentRolesExamples } from './iac/deployment-roles';
 import { addApiObservabilityExamples } from './observability/api-observability';
 import { addStackDriftDetectionExamples } from './iac/stack-drift-detection';
+import { addPatchManagementExamples } from './iac/patch-management';
 import { addAccessLogAnalyticsExamples } from './observability/access-log-analytics';
 import { addInlineCustomResourceExamples } from './iac/inline-custom-resource';
 import { addScheduledAndLoadScalingExamples } from './iac/scheduled-and-load-scaling';
@@ -72,6 +73,7 @@ export function addAllExamples(app: App): void {
   addInlineCustomResourceExamples(app, config);
   addScheduledAndLoadScalingExamples(app, config);
   addGovernedProductExamples(app, config);
+  addPatchManagementExamples(app, config);
   addSecretStoreExamples(app, config);
   addOrganizationWafPolicyExamples(app, config);
   addReleasePipelineExamples(app, config);

@@ -4,3 +4,6 @@ export * from './stack-drift-detection';
 export * from './inline-custom-resource';
 export * from './scheduled-and-load-scaling';
 export * from './governed-product';
+export * from './download-source';
+export * from './patch-baseline-rules';
+export * from './patch-management';

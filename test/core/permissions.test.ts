@@ -493,6 +493,96 @@ describe('the check is live', () => {
     expect(right.edgeKinds['Step Functions SDK task -> Run Command on Auto Scaling instances']).toBe(1);
   });
 
+  /** A RUN_COMMAND maintenance window task of AWS-RunPatchBaseline, run by `role`. */
+  function patchTask(stack: Stack, role: iam.IRole): void {
+    const window = new ssm.CfnMaintenanceWindow(stack, 'Window', { name: 'patch-window', schedule: 'rate(7 days)', duration: 2, cutoff: 1, allowUnassociatedTargets: false });
+    new ssm.CfnMaintenanceWindowTask(stack, 'Task', {
+      windowId: window.ref, taskType: 'RUN_COMMAND', taskArn: 'AWS-RunPatchBaseline', priority: 1, serviceRoleArn: role.roleArn,
+      targets: [{ key: 'WindowTargetIds', values: ['t'] }], maxConcurrency: '1', maxErrors: '1',
+    });
+  }
+
+  test('a maintenance window task whose role sends AWS-RunPatchBaseline only as a document of the own account fails on the AWS-owned document; a role no one trusts fails on its trust', async () => {
+    const { app, stack } = bare();
+    const role = new iam.Role(stack, 'TaskRole', { assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com') });
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ['ssm:SendCommand'],
+      resources: ['arn:aws:ssm:eu-west-1:111111111111:document/AWS-RunPatchBaseline', 'arn:aws:ec2:eu-west-1:111111111111:instance/*', 'arn:aws:ssm:eu-west-1:111111111111:managed-instance/*'],
+    }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:ListCommandInvocations'], resources: ['*'] }));
+    patchTask(stack, role);
+    const r = await report(app);
+    expect(r.edgeKinds['maintenance window task -> Run Command']).toBe(1);
+    expect(r.failures.map((x) => x.message)).toEqual([expect.stringMatching(/ssm:SendCommand on arn:aws:ssm:eu-west-1::document\/AWS-RunPatchBaseline is not allowed/)]);
+
+    const other = bare();
+    const untrusted = new iam.Role(other.stack, 'TaskRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+    untrusted.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:SendCommand', 'ssm:ListCommandInvocations'], resources: ['*'] }));
+    patchTask(other.stack, untrusted);
+    expect((await report(other.app)).problems).toMatch(/ssm\.amazonaws\.com sts:AssumeRole on arn:aws:iam::111111111111:role\/\S+ is not allowed; trust policy of Edges\/TaskRole/);
+  });
+
+  test('the same task holds with the document written for any account field (AWS-owned documents have an empty one)', async () => {
+    const { app, stack } = bare();
+    const role = new iam.Role(stack, 'TaskRole', { assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com') });
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ['ssm:SendCommand'],
+      resources: ['arn:aws:ssm:eu-west-1:*:document/AWS-RunPatchBaseline', 'arn:aws:ec2:eu-west-1:111111111111:instance/*', 'arn:aws:ssm:eu-west-1:111111111111:managed-instance/*'],
+    }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:ListCommandInvocations'], resources: ['*'] }));
+    patchTask(stack, role);
+    expect((await report(app)).failures).toHaveLength(0);
+  });
+
+  /** An AMI build runbook run by `role`, launching with `profile` and tagging its instance build=ami. */
+  function amiRunbook(stack: Stack, role: iam.IRole, profile: iam.InstanceProfile): void {
+    const ids = ['{{ Launch.InstanceIds }}'];
+    new ssm.CfnDocument(stack, 'Runbook', {
+      documentType: 'Automation',
+      content: {
+        schemaVersion: '0.3', assumeRole: '{{ AutomationAssumeRole }}',
+        parameters: { AutomationAssumeRole: { type: 'String', default: role.roleArn } },
+        mainSteps: [
+          { name: 'Launch', action: 'aws:runInstances', inputs: { ImageId: 'ami-0123456789abcdef0', IamInstanceProfileName: profile.instanceProfileName, TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'build', Value: 'ami' }] }] } },
+          { name: 'Image', action: 'aws:createImage', inputs: { InstanceId: '{{ Launch.InstanceIds }}', ImageName: 'x' } },
+          { name: 'Terminate', action: 'aws:changeInstanceState', inputs: { InstanceIds: ids, DesiredState: 'terminated' } },
+        ],
+      },
+    });
+  }
+
+  function automationRole(stack: Stack, buildTag: string, passRole: boolean, instanceRole: iam.IRole): iam.Role {
+    const role = new iam.Role(stack, 'AutomationRole', { assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com') });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['ec2:RunInstances', 'ec2:CreateTags'], resources: ['*'] }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['ec2:CreateImage', 'ec2:TerminateInstances'], resources: ['arn:aws:ec2:eu-west-1:111111111111:instance/*'], conditions: { StringEquals: { 'aws:ResourceTag/build': buildTag } } }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['ec2:CreateImage'], resources: ['arn:aws:ec2:eu-west-1::image/*', 'arn:aws:ec2:eu-west-1::snapshot/*'] }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstanceStatus', 'ec2:DescribeImages'], resources: ['*'] }));
+    if (passRole) role.addToPolicy(new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [instanceRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } }));
+    return role;
+  }
+
+  test('an Automation runbook whose role may not pass the instance role, or may image and terminate only instances of another build tag, fails on those steps', async () => {
+    const { app, stack } = bare();
+    const instanceRole = new iam.Role(stack, 'InstanceRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+    const profile = new iam.InstanceProfile(stack, 'Profile', { role: instanceRole });
+    amiRunbook(stack, automationRole(stack, 'other', false, instanceRole), profile);
+    const r = await report(app);
+    expect(r.edgeKinds['SSM Automation runbook -> its role']).toBe(1);
+    const messages = r.failures.map((x) => x.message).join('\n');
+    expect(messages).toMatch(/iam:PassRole on arn:aws:iam::111111111111:role\/\S*InstanceRole\S* is not allowed/);
+    expect(messages).toMatch(/ec2:CreateImage on arn:aws:ec2:eu-west-1:111111111111:instance\/i-0123456789abcdef0 is not allowed/);
+    expect(messages).toMatch(/ec2:TerminateInstances on arn:aws:ec2:eu-west-1:111111111111:instance\/i-0123456789abcdef0 is not allowed/);
+    expect(r.failures).toHaveLength(3);
+  });
+
+  test('the same runbook holds when its role passes the instance role to EC2 and acts on instances of its own build tag', async () => {
+    const { app, stack } = bare();
+    const instanceRole = new iam.Role(stack, 'InstanceRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+    const profile = new iam.InstanceProfile(stack, 'Profile', { role: instanceRole });
+    amiRunbook(stack, automationRole(stack, 'ami', true, instanceRole), profile);
+    expect((await report(app)).failures).toHaveLength(0);
+  });
+
   test('an edge of a kind the check cannot evaluate fails instead of passing unseen', async () => {
     const { app, stack } = bare();
     new events.CfnRule(stack, 'Rule', { eventPattern: { source: ['aws.s3'] }, targets: [{ id: 'x', arn: 'arn:aws:ssm:eu-west-1:111111111111:document/Run' }] });

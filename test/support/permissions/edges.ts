@@ -36,6 +36,10 @@
  * - Step Functions SendCommand on the instances of an Auto Scaling group whose lifecycle actions
  *   start the workflow: the instances carry the aws:autoscaling:groupName tag
  *   (docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-tagging.html).
+ * - Systems Manager maintenance window tasks and Automation runbooks: ssm.amazonaws.com assumes the
+ *   task's or the runbook's role, which then sends commands and acts on EC2
+ *   (docs.aws.amazon.com/systems-manager/latest/userguide/configuring-maintenance-window-permissions-cli.html,
+ *   .../automation-setup-iam.html, .../automation-actions.html).
  * - Amazon Q Developer in chat applications (chatbot.amazonaws.com) assumes a channel's role
  *   (docs.aws.amazon.com/chatbot/latest/adminguide/chatbot-iam-policies.html); SNS delivers to the
  *   channel over HTTPS and decrypts an SSE-KMS topic itself, so the channel needs no key access
@@ -128,6 +132,8 @@ export function findEdges(assembly: DeployedAssembly, policies: PolicyIndex, org
   configDriftRules(ctx);
   eventPipes(ctx);
   cloudWatchAgents(ctx);
+  maintenanceWindowTasks(ctx);
+  automationRunbooks(ctx);
   roleTrusts(ctx);
   launchConstraints(ctx);
   return { edges, structural, uncovered };
@@ -1169,6 +1175,54 @@ function eventPipes(f: Finder): void {
 }
 
 /**
+ * The ARN of an SSM document named in a task or step. AWS-owned documents (`AWS-*`) have an empty
+ * account field (`arn:aws:ssm:<region>::document/AWS-RunPatchBaseline`); index.ts maps that empty
+ * field to a stand-in account in the policies and the request alike (mapResourceArn), so a policy
+ * naming the AWS-owned document (or `*` as its account) allows it and a policy naming the user's
+ * own account, which would not match the real ARN, fails as it would in AWS.
+ */
+function ssmDocumentArn(name: string, region: string, account: string): string {
+  if (name.startsWith('arn:')) return name;
+  return /^(AWS|AWSEC2|AWSSupport|AWSConfigRemediation|AmazonCloudWatch)-/.test(name)
+    ? `arn:aws:ssm:${region}::document/${name}` : `arn:aws:ssm:${region}:${account}:document/${name}`;
+}
+
+/** Stand-ins for the resources a command or runbook acts on, which get their ids at run time. */
+const EXAMPLE_INSTANCE = 'i-0123456789abcdef0';
+
+/**
+ * Maintenance window tasks: Systems Manager assumes the task's ServiceRoleArn (the custom service
+ * role's trust admits ssm.amazonaws.com, docs.aws.amazon.com/systems-manager/latest/userguide/configuring-maintenance-window-permissions-cli.html;
+ * the check sends aws:SourceAccount only, the one key that guide's confused-deputy page documents
+ * for it) and, for a RUN_COMMAND task, calls SendCommand as that role. IAM authorizes SendCommand
+ * on the document and on every target node, EC2 instances and hybrid managed instances alike
+ * (Service Authorization Reference, Systems Manager, SendCommand), then the task follows the
+ * invocations. A task without a role uses the Systems Manager service-linked role, whose
+ * permissions are AWS's.
+ */
+function maintenanceWindowTasks(f: Finder): void {
+  for (const task of f.assembly.resourcesOfType('AWS::SSM::MaintenanceWindowTask')) {
+    if (!task.properties.ServiceRoleArn) continue;
+    const roleArn = roleArnOf(f, task.properties.ServiceRoleArn, task);
+    if (roleArn.includes('/aws-service-role/')) continue;
+    const { region, account } = task.stack;
+    if (task.properties.TaskType !== 'RUN_COMMAND') {
+      f.uncovered.push(`${task.label}: maintenance window task type ${task.properties.TaskType}`);
+      continue;
+    }
+    f.edges.push({
+      kind: 'maintenance window task -> Run Command', from: task, to: String(task.properties.TaskArn),
+      requests: throughRole('ssm.amazonaws.com', roleArn, { 'aws:SourceAccount': account }, [
+        { action: 'ssm:SendCommand', resource: ssmDocumentArn(String(task.properties.TaskArn), region, account) },
+        { action: 'ssm:SendCommand', resource: `arn:aws:ec2:${region}:${account}:instance/${EXAMPLE_INSTANCE}` },
+        { action: 'ssm:SendCommand', resource: `arn:aws:ssm:${region}:${account}:managed-instance/mi-0123456789abcdef0` },
+        { action: 'ssm:ListCommandInvocations', resource: '*' },
+      ]),
+    });
+  }
+}
+
+/**
  * The CloudWatch agent that an `AmazonCloudWatch-ManageAgent` association configures from a
  * Parameter Store parameter (optionalConfigurationSource `ssm`) runs on the target instances with
  * their instance role, and makes these requests
@@ -1255,6 +1309,115 @@ function agentRoles(f: Finder, association: DeployedResource): string[] {
     if (role) roles.add(role);
   }
   return [...roles];
+}
+
+/**
+ * Automation runbooks (AWS::SSM::Document of type Automation) that name their role: Systems
+ * Manager assumes it with aws:SourceAccount and the execution's aws:SourceArn
+ * (docs.aws.amazon.com/systems-manager/latest/userguide/automation-setup-iam.html), then each
+ * step acts as that role (docs.aws.amazon.com/systems-manager/latest/userguide/automation-actions.html):
+ * - aws:runInstances: ec2:RunInstances on every resource it touches, the instance and volume with
+ *   the tags of TagSpecifications as aws:RequestTag, ec2:CreateTags for those tags with
+ *   ec2:CreateAction=RunInstances (docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html),
+ *   and iam:PassRole of the instance profile's role with iam:PassedToService=ec2.amazonaws.com;
+ * - aws:runCommand: ssm:SendCommand on the document and the instance;
+ * - aws:changeInstanceState: Stop/Start/TerminateInstances on the instance;
+ * - aws:createImage: ec2:CreateImage on the instance, the new image and its snapshots.
+ * The launched instance carries the tags of the aws:runInstances step as aws:ResourceTag. The
+ * Describe and List calls the actions poll with are checked on *.
+ */
+function automationRunbooks(f: Finder): void {
+  for (const document of f.assembly.resourcesOfType('AWS::SSM::Document')) {
+    if (document.properties.DocumentType !== 'Automation') continue;
+    let content: any = document.properties.Content;
+    if (typeof content === 'string') {
+      try {
+        content = JSON.parse(content);
+      } catch {
+        f.uncovered.push(`${document.label}: Automation runbook content that is not JSON`);
+        continue;
+      }
+    }
+    const parameters = content?.parameters ?? {};
+    const value = (v: unknown): string | undefined => {
+      const reference = /^\{\{\s*([A-Za-z0-9_]+)\s*\}\}$/.exec(String(v ?? ''));
+      return reference ? parameters[reference[1]]?.default : v === undefined ? undefined : String(v);
+    };
+    const assumeRole = value(content?.assumeRole);
+    if (!assumeRole) continue;
+    const roleArn = roleArnOf(f, assumeRole, document);
+    const { region, account } = document.stack;
+    const ec2 = (type: string, id: string, owner = account) => `arn:aws:ec2:${region}:${owner}:${type}/${id}`;
+    const instance = ec2('instance', EXAMPLE_INSTANCE);
+    let resourceTags: Record<string, string> = {};
+    const acts: Array<{ action: string; resource: string; context?: Record<string, string | string[]> }> = [];
+    for (const step of asArray<any>(content.mainSteps)) {
+      const inputs = step.inputs ?? {};
+      switch (step.action) {
+        case 'aws:runInstances': {
+          const tagged = asArray<any>(inputs.TagSpecifications).find((t) => t.ResourceType === 'instance');
+          resourceTags = Object.fromEntries(asArray<any>(tagged?.Tags).map((t) => [`aws:ResourceTag/${t.Key}`, String(t.Value)]));
+          const requestTags: Record<string, string | string[]> = Object.fromEntries(asArray<any>(tagged?.Tags).map((t) => [`aws:RequestTag/${t.Key}`, String(t.Value)]));
+          if (tagged) requestTags['aws:TagKeys'] = asArray<any>(tagged.Tags).map((t) => String(t.Key));
+          acts.push(
+            { action: 'ec2:RunInstances', resource: instance, context: requestTags },
+            { action: 'ec2:RunInstances', resource: ec2('volume', 'vol-0123456789abcdef0'), context: requestTags },
+            { action: 'ec2:RunInstances', resource: ec2('image', 'ami-0123456789abcdef0', '') },
+            { action: 'ec2:RunInstances', resource: ec2('subnet', 'subnet-0123456789abcdef0') },
+            { action: 'ec2:RunInstances', resource: ec2('security-group', 'sg-0123456789abcdef0') },
+            { action: 'ec2:RunInstances', resource: ec2('network-interface', 'eni-0123456789abcdef0') },
+            { action: 'ec2:DescribeInstanceStatus', resource: '*' },
+          );
+          if (tagged) {
+            for (const resource of [instance, ec2('volume', 'vol-0123456789abcdef0')]) {
+              acts.push({ action: 'ec2:CreateTags', resource, context: { 'ec2:CreateAction': 'RunInstances', ...requestTags } });
+            }
+          }
+          const profileName = value(inputs.IamInstanceProfileName);
+          if (profileName) {
+            const profile = f.assembly.resourcesOfType('AWS::IAM::InstanceProfile').find((p) => p.stack.account === account && p.ref === profileName);
+            const roleName = profile && asArray<string>(profile.properties.Roles)[0];
+            if (roleName) {
+              acts.push({ action: 'iam:PassRole', resource: roleArnOf(f, roleName, profile), context: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
+            } else {
+              f.uncovered.push(`${document.label}: instance profile ${profileName} of step ${step.name} is not in the assembly`);
+            }
+          } else if (inputs.IamInstanceProfileArn) {
+            f.uncovered.push(`${document.label}: instance profile by ARN in step ${step.name}`);
+          }
+          break;
+        }
+        case 'aws:runCommand':
+          acts.push(
+            { action: 'ssm:SendCommand', resource: ssmDocumentArn(String(value(inputs.DocumentName)), region, account) },
+            { action: 'ssm:SendCommand', resource: instance, context: resourceTags },
+            { action: 'ssm:ListCommandInvocations', resource: '*' },
+          );
+          break;
+        case 'aws:changeInstanceState': {
+          const action = ({ stopped: 'ec2:StopInstances', running: 'ec2:StartInstances', terminated: 'ec2:TerminateInstances' } as Record<string, string>)[String(value(inputs.DesiredState))];
+          if (action) acts.push({ action, resource: instance, context: resourceTags }, { action: 'ec2:DescribeInstanceStatus', resource: '*' });
+          else f.uncovered.push(`${document.label}: instance state ${inputs.DesiredState} of step ${step.name}`);
+          break;
+        }
+        case 'aws:createImage':
+          acts.push(
+            { action: 'ec2:CreateImage', resource: instance, context: resourceTags },
+            { action: 'ec2:CreateImage', resource: ec2('image', 'ami-0fedcba9876543210', '') },
+            { action: 'ec2:CreateImage', resource: ec2('snapshot', 'snap-0123456789abcdef0', '') },
+            { action: 'ec2:DescribeImages', resource: '*' },
+          );
+          break;
+        default:
+          f.uncovered.push(`${document.label}: Automation action ${step.action} of step ${step.name}`);
+      }
+    }
+    const execution = `arn:aws:ssm:${region}:${account}:automation-execution/00000000-0000-0000-0000-000000000000`;
+    f.edges.push({
+      kind: 'SSM Automation runbook -> its role', from: document, to: roleArn,
+      requests: throughRole('ssm.amazonaws.com', roleArn, { 'aws:SourceAccount': account, 'aws:SourceArn': execution }, acts),
+    });
+  }
 }
 
 /**

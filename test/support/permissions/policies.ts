@@ -162,7 +162,10 @@ export class PolicyIndex {
         const found = this.assembly.findByArn(arn);
         // A resource of a service without resource policies (CloudFormation stacks, EC2, ...):
         // the caller's identity policy decides, wherever the resource is defined.
-        if (!found && !SERVICES_WITH_RESOURCE_POLICIES.has(parsed.service)) return { kind: 'none', account: parsed.account, why: `${parsed.service} resources have no resource policy` };
+        // ARNs without an account (EC2 images and snapshots, AWS-owned SSM documents; index.ts
+        // maps the latter's empty field to `aws-owned`) are decided like the caller's own.
+        const account = parsed.account === '' || parsed.account === 'aws-owned' ? principalAccount ?? parsed.account : parsed.account;
+        if (!found && !SERVICES_WITH_RESOURCE_POLICIES.has(parsed.service)) return { kind: 'none', account, why: `${parsed.service} resources have no resource policy` };
         if (!found) return { kind: 'outside', why: `${arn} is not in the assembly` };
         return { kind: 'none', account: found.stack.account, resource: found, why: `${parsed.service} resources have no resource policy` };
       }
