@@ -8,6 +8,7 @@ import { addEcsBlueGreenServiceExamples } from './cicd/ecs-blue-green-service';
 import { addLambdaCanaryReleaseExamples } from './cicd/lambda-canary-release';
 import { addReleasePipelineExamples } from './cicd/release-pipeline';
 import { addGatewayCacheRefreshExamples } from './resilience/gateway-cache-refresh';
+import { addGlobalTableExamples } from './resilience/global-table';
 import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
 import { addResilientNetworkExamples } from './resilience/resilient-network';
 import { addScheduledSnapshotsExamples } from './resilience/scheduled-snapshots';
@@ -42,6 +43,7 @@ export function addAllExamples(app: App): void {
   addScheduledSnapshotsExamples(app, config);
   addSelfHealingInstanceExamples(app, config);
   addGatewayCacheRefreshExamples(app, config);
+  addGlobalTableExamples(app, config);
   addPullRequestChecksExamples(app, config);
   addGitHubWebhookBuildExamples(app, config);
   addCodeGuruIntegrationExamples(app, config);

@@ -4,3 +4,6 @@ export * from './replication-destination';
 export * from './resilient-network';
 export * from './scheduled-snapshots';
 export * from './self-healing-instance';
+export * from './change-fanout';
+export * from './global-table';
+export * from './global-table-region';
