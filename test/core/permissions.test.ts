@@ -391,9 +391,9 @@ describe('the check is live', () => {
   test('a pipe source or target the check does not model fails as not covered', async () => {
     const { app, stack } = bare();
     const role = new iam.Role(stack, 'PipeRole', { assumedBy: new iam.ServicePrincipal('pipes.amazonaws.com') });
-    new pipes.CfnPipe(stack, 'Pipe', { roleArn: role.roleArn, source: 'arn:aws:kinesis:eu-west-1:111111111111:stream/s', target: 'arn:aws:lambda:eu-west-1:111111111111:function:f' });
+    new pipes.CfnPipe(stack, 'Pipe', { roleArn: role.roleArn, source: 'arn:aws:dynamodb:eu-west-1:111111111111:table/t/stream/2026-01-01T00:00:00.000', target: 'arn:aws:lambda:eu-west-1:111111111111:function:f' });
     const r = await report(app);
-    expect(r.problems).toMatch(/not covered by the permission check: .*Edges\/Pipe: pipe source arn:aws:kinesis/s);
+    expect(r.problems).toMatch(/not covered by the permission check: .*Edges\/Pipe: pipe source arn:aws:dynamodb/s);
     expect(r.problems).toMatch(/Edges\/Pipe: pipe target arn:aws:lambda/);
   });
 
