@@ -10,6 +10,7 @@ import { addReleasePipelineExamples } from './cicd/release-pipeline';
 import { addFailoverRoutingExamples } from './resilience/failover-routing';
 import { addGatewayCacheRefreshExamples } from './resilience/gateway-cache-refresh';
 import { addManagedAutoScalingGroupExamples } from './resilience/managed-auto-scaling-group';
+import { addGlobalTableExamples } from './resilience/global-table';
 import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
 import { addResilientNetworkExamples } from './resilience/resilient-network';
 import { addScalingPoliciesExamples } from './resilience/scaling-policies';
@@ -51,6 +52,7 @@ export function addAllExamples(app: App): void {
   addGatewayCacheRefreshExamples(app, config);
   addManagedAutoScalingGroupExamples(app, config);
   addFailoverRoutingExamples(app, config);
+  addGlobalTableExamples(app, config);
   addPullRequestChecksExamples(app, config);
   addGitHubWebhookBuildExamples(app, config);
   addCodeGuruIntegrationExamples(app, config);

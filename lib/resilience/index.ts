@@ -10,3 +10,6 @@ export * from './failover-distribution';
 export * from './failover-routing';
 export * from './routing-policy';
 export * from './weighted-load-balancer';
+export * from './change-fanout';
+export * from './global-table';
+export * from './global-table-region';

@@ -10,6 +10,7 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as config from 'aws-cdk-lib/aws-config';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -394,10 +395,84 @@ describe('the check is live', () => {
   test('a pipe source or target the check does not model fails as not covered', async () => {
     const { app, stack } = bare();
     const role = new iam.Role(stack, 'PipeRole', { assumedBy: new iam.ServicePrincipal('pipes.amazonaws.com') });
-    new pipes.CfnPipe(stack, 'Pipe', { roleArn: role.roleArn, source: 'arn:aws:kinesis:eu-west-1:111111111111:stream/s', target: 'arn:aws:lambda:eu-west-1:111111111111:function:f' });
+    new pipes.CfnPipe(stack, 'Pipe', { roleArn: role.roleArn, source: 'arn:aws:dynamodb:eu-west-1:111111111111:table/t/stream/2026-01-01T00:00:00.000', target: 'arn:aws:lambda:eu-west-1:111111111111:function:f' });
     const r = await report(app);
-    expect(r.problems).toMatch(/not covered by the permission check: .*Edges\/Pipe: pipe source arn:aws:kinesis/s);
+    expect(r.problems).toMatch(/not covered by the permission check: .*Edges\/Pipe: pipe source arn:aws:dynamodb/s);
     expect(r.problems).toMatch(/Edges\/Pipe: pipe target arn:aws:lambda/);
+  });
+
+  test('an EventBridge pipe from an encrypted Kinesis stream to an encrypted topic, with a dead-letter queue, fails on every ungranted request; with the grants it passes', async () => {
+    const build = (granted: boolean): App => {
+      const { app, stack } = bare();
+      const key = new kms.Key(stack, 'Key');
+      const stream = new kinesis.Stream(stack, 'Stream', { encryption: kinesis.StreamEncryption.KMS, encryptionKey: key });
+      const queue = new sqs.Queue(stack, 'Dlq', { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key, enforceSSL: true });
+      const topic = new sns.Topic(stack, 'Changes', { masterKey: new kms.Key(stack, 'TopicKey'), enforceSSL: true });
+      const role = new iam.Role(stack, 'PipeRole', { assumedBy: new iam.ServicePrincipal('pipes.amazonaws.com') });
+      if (granted) {
+        stream.grantRead(role);
+        queue.grantSendMessages(role);
+        topic.grantPublish(role);
+      }
+      new pipes.CfnPipe(stack, 'Pipe', {
+        roleArn: role.roleArn, source: stream.streamArn, target: topic.topicArn,
+        sourceParameters: { kinesisStreamParameters: { startingPosition: 'TRIM_HORIZON', deadLetterConfig: { arn: queue.queueArn } } },
+      });
+      return app;
+    };
+    const broken = await report(build(false));
+    expect(broken.problems).toMatch(/EventBridge pipe -> Kinesis source: Edges\/Pipe -> \S+: arn:aws:iam::111111111111:role\/\S+ kinesis:GetRecords on arn:aws:kinesis:eu-west-1:111111111111:stream\/\S+ is not allowed/);
+    expect(broken.problems).toMatch(/EventBridge pipe -> Kinesis source: .* kms:Decrypt on arn:aws:kms:eu-west-1:111111111111:key\/\S+ is not allowed/);
+    expect(broken.problems).toMatch(/EventBridge pipe -> dead-letter queue: .* sqs:SendMessage on arn:aws:sqs:eu-west-1:111111111111:\S+ is not allowed/);
+    expect(broken.problems).toMatch(/EventBridge pipe -> SNS topic: .* sns:Publish on arn:aws:sns:eu-west-1:111111111111:\S+ is not allowed/);
+    expect(broken.problems).toMatch(/EventBridge pipe -> SNS topic: .* kms:GenerateDataKey on arn:aws:kms:eu-west-1:111111111111:key\/\S+ is not allowed/);
+    const fixed = await report(build(true));
+    expect(fixed.problems).toBeUndefined();
+    expect(fixed.edgeKinds).toMatchObject({ 'EventBridge pipe -> Kinesis source': 1, 'EventBridge pipe -> dead-letter queue': 1, 'EventBridge pipe -> SNS topic': 1 });
+  });
+
+  test('an EventBridge pipe whose role may not put events on its target bus fails; with the grant it passes', async () => {
+    const build = (granted: boolean): App => {
+      const { app, stack } = bare();
+      const stream = new kinesis.Stream(stack, 'Stream', { encryption: kinesis.StreamEncryption.MANAGED });
+      const bus = new events.EventBus(stack, 'Bus');
+      const role = new iam.Role(stack, 'PipeRole', { assumedBy: new iam.ServicePrincipal('pipes.amazonaws.com') });
+      stream.grantRead(role);
+      if (granted) bus.grantPutEventsTo(role);
+      new pipes.CfnPipe(stack, 'Pipe', { roleArn: role.roleArn, source: stream.streamArn, target: bus.eventBusArn, sourceParameters: { kinesisStreamParameters: { startingPosition: 'LATEST' } } });
+      return app;
+    };
+    expect((await report(build(false))).problems).toMatch(/EventBridge pipe -> event bus: Edges\/Pipe -> arn:aws:events:eu-west-1:111111111111:event-bus\/\S+: arn:aws:iam::111111111111:role\/\S+ events:PutEvents on arn:aws:events:eu-west-1:111111111111:event-bus\/\S+ is not allowed/);
+    const fixed = await report(build(true));
+    expect(fixed.problems).toBeUndefined();
+    expect(fixed.edgeKinds['EventBridge pipe -> event bus']).toBe(1);
+  });
+
+  test('a table streaming changes to a Kinesis stream whose key policy does not admit the account fails on DynamoDB\'s service-linked role; with the default key policy it passes', async () => {
+    const build = (delegates: boolean): App => {
+      const { app, stack } = bare();
+      const key = new kms.Key(stack, 'Key');
+      if (!delegates) {
+        (key.node.defaultChild as kms.CfnKey).addPropertyOverride('KeyPolicy', {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111111111111:role/KeyAdmin' }, Action: 'kms:*', Resource: '*' }],
+        });
+      }
+      const stream = new kinesis.Stream(stack, 'Stream', { encryption: kinesis.StreamEncryption.KMS, encryptionKey: key });
+      new dynamodb.TableV2(stack, 'Table', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING }, kinesisStream: stream });
+      return app;
+    };
+    expect((await report(build(false))).problems).toMatch(/DynamoDB -> Kinesis data stream: Edges\/Table\w* -> arn:aws:kinesis:eu-west-1:111111111111:stream\/\S+ \(replica in eu-west-1\): arn:aws:iam::111111111111:role\/aws-service-role\/kinesisreplication\.dynamodb\.amazonaws\.com\/AWSServiceRoleForDynamoDBKinesisDataStreamsReplication kms:GenerateDataKey on arn:aws:kms:eu-west-1:111111111111:key\/\S+ is not allowed/);
+    const fixed = await report(build(true));
+    expect(fixed.problems).toBeUndefined();
+    expect(fixed.edgeKinds['DynamoDB -> Kinesis data stream']).toBe(1);
+  });
+
+  test('a replica streaming its changes to a Kinesis stream in another region is a structural problem', async () => {
+    const { app, stack } = bare();
+    const far = kinesis.Stream.fromStreamArn(stack, 'Far', 'arn:aws:kinesis:us-east-1:111111111111:stream/far');
+    new dynamodb.TableV2(stack, 'Table', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING }, replicas: [{ region: 'eu-central-1', kinesisStream: far }] });
+    expect((await report(app)).problems).toContain('the replica in eu-central-1 streams to arn:aws:kinesis:us-east-1:111111111111:stream/far, in us-east-1: the stream must be in the replica\'s region');
   });
 
   test('a schedule running an ECS task fails when its role may run the family only in another cluster, and when it may not pass the task\'s roles', async () => {

@@ -46,6 +46,8 @@
  *   (docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html).
  * - EventBridge Pipes: the pipe's role reads the source and calls the target
  *   (docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-permissions.html).
+ * - Kinesis Data Streams for DynamoDB: DynamoDB's service-linked role writes item changes to the
+ *   stream and encrypts with its key (docs.aws.amazon.com/amazondynamodb/latest/developerguide/kds_iam.html).
  * - CloudWatch agent configured by State Manager from Parameter Store: the agent on each target
  *   instance calls with the instance role
  *   (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/create-iam-roles-for-cloudwatch-agent.html).
@@ -131,6 +133,7 @@ export function findEdges(assembly: DeployedAssembly, policies: PolicyIndex, org
   lifecyclePolicies(ctx);
   configDriftRules(ctx);
   eventPipes(ctx);
+  dynamoDbChangeCapture(ctx);
   cloudWatchAgents(ctx);
   maintenanceWindowTasks(ctx);
   automationRunbooks(ctx);
@@ -1134,10 +1137,21 @@ function lifecyclePolicies(f: Finder): void {
  * An SQS source needs sqs:ReceiveMessage, sqs:DeleteMessage and sqs:GetQueueAttributes on the
  * queue, and kms:Decrypt on an SSE-KMS queue's key, which SQS asks for on the caller's behalf
  * (docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
+ * A Kinesis data stream source needs kinesis:DescribeStream, DescribeStreamSummary, GetRecords,
+ * GetShardIterator and ListShards on the stream (the same page, "Kinesis execution role
+ * permissions", also lists ListStreams, which names no resource, and SubscribeToShard, for
+ * enhanced fan-out consumers, which a pipe reading with GetRecords is not), and kms:Decrypt on a
+ * customer managed stream key, which Kinesis asks for on the caller's behalf with the stream ARN
+ * as encryption context (docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html).
+ * Records of failed batches of a stream source go to the pipe's dead-letter queue, sent as the
+ * role (sqs:SendMessage, and the queue key to encrypt).
  * A Step Functions target is started with states:StartExecution (FIRE_AND_FORGET, standard
- * workflows) or states:StartSyncExecution (REQUEST_RESPONSE, express workflows)
- * (docs.aws.amazon.com/eventbridge/latest/pipes-reference/pipes-targets.html). Other sources and
- * targets are not modelled and fail as not covered.
+ * workflows) or states:StartSyncExecution (REQUEST_RESPONSE, express workflows); an SNS topic
+ * target is published to with sns:Publish, and an SSE-KMS topic's key is used through SNS
+ * (docs.aws.amazon.com/sns/latest/dg/sns-key-management.html); an event bus target gets
+ * events:PutEvents (docs.aws.amazon.com/eventbridge/latest/pipes-reference/pipes-targets.html,
+ * "Enrichment and target permissions": the pipe's role makes every target call). Other sources
+ * and targets are not modelled and fail as not covered.
  */
 function eventPipes(f: Finder): void {
   for (const pipe of f.assembly.resourcesOfType('AWS::Pipes::Pipe')) {
@@ -1158,6 +1172,20 @@ function eventPipes(f: Finder): void {
         });
       }
       f.edges.push({ kind: 'EventBridge pipe -> SQS source', from: pipe, to: sourceArn, requests: throughRole('pipes.amazonaws.com', role, ctx, acts) });
+    } else if (parseArn(sourceArn)?.service === 'kinesis') {
+      const stream = f.assembly.findByArn(sourceArn, 'AWS::Kinesis::Stream');
+      const acts: Array<{ action: string; resource: string; context?: Record<string, string> }> = ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards']
+        .map((action) => ({ action, resource: sourceArn }));
+      const keyId = stream?.properties.StreamEncryption?.EncryptionType === 'KMS' ? String(stream.properties.StreamEncryption.KeyId) : undefined;
+      if (stream && keyId && !/alias\/aws\/kinesis$/.test(keyId)) {
+        acts.push({
+          action: 'kms:Decrypt', resource: keyArnOf(f, keyId, stream),
+          context: { 'kms:ViaService': `kinesis.${stream.stack.region}.amazonaws.com`, 'kms:EncryptionContext:aws:kinesis:arn': sourceArn },
+        });
+      }
+      f.edges.push({ kind: 'EventBridge pipe -> Kinesis source', from: pipe, to: sourceArn, requests: throughRole('pipes.amazonaws.com', role, ctx, acts) });
+      const dlq = p.SourceParameters?.KinesisStreamParameters?.DeadLetterConfig?.Arn;
+      if (dlq) f.edges.push({ kind: 'EventBridge pipe -> dead-letter queue', from: pipe, to: dlq, requests: sendToQueue(f, role, String(dlq), {}) });
     } else {
       f.uncovered.push(`${pipe.label}: pipe source ${sourceArn}`);
     }
@@ -1167,6 +1195,10 @@ function eventPipes(f: Finder): void {
         kind: 'EventBridge pipe -> Step Functions', from: pipe, to: target,
         requests: throughRole('pipes.amazonaws.com', role, ctx, [{ action: sync ? 'states:StartSyncExecution' : 'states:StartExecution', resource: target }]),
       });
+    } else if (parseArn(target)?.service === 'sns') {
+      f.edges.push({ kind: 'EventBridge pipe -> SNS topic', from: pipe, to: target, requests: [...throughRole('pipes.amazonaws.com', role, ctx, []), ...publishToTopic(f, role, target, {})] });
+    } else if (parseArn(target)?.service === 'events') {
+      f.edges.push({ kind: 'EventBridge pipe -> event bus', from: pipe, to: target, requests: throughRole('pipes.amazonaws.com', role, ctx, [{ action: 'events:PutEvents', resource: target }]) });
     } else {
       f.uncovered.push(`${pipe.label}: pipe target ${target}`);
     }
@@ -1219,6 +1251,50 @@ function maintenanceWindowTasks(f: Finder): void {
         { action: 'ssm:ListCommandInvocations', resource: '*' },
       ]),
     });
+  }
+}
+
+/**
+ * Kinesis Data Streams for DynamoDB: a table (or each replica of a global table) writes its item
+ * changes to a data stream as DynamoDB's service-linked role
+ * AWSServiceRoleForDynamoDBKinesisDataStreamsReplication
+ * (docs.aws.amazon.com/amazondynamodb/latest/developerguide/kds_iam.html), whose policy allows
+ * kinesis:PutRecord(s) and kinesis:DescribeStream on any stream and kms:GenerateDataKey through
+ * Kinesis (docs.aws.amazon.com/aws-managed-policy/latest/reference/DynamoDBKinesisReplicationServiceRolePolicy.html).
+ * Its identity side is AWS's; what this check judges is the stream's customer managed key, whose
+ * key policy must admit the role (directly or by delegating to the account), with the stream ARN
+ * as encryption context (docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html).
+ * The stream must be in the replica's region: a stream elsewhere is a structural problem.
+ */
+function dynamoDbChangeCapture(f: Finder): void {
+  const destinations: Array<{ table: DeployedResource; region: string; streamArn: string }> = [];
+  for (const table of f.assembly.resourcesOfType('AWS::DynamoDB::GlobalTable')) {
+    for (const replica of asArray<any>(table.properties.Replicas)) {
+      const streamArn = replica.KinesisStreamSpecification?.StreamArn;
+      if (streamArn) destinations.push({ table, region: String(replica.Region), streamArn: String(streamArn) });
+    }
+  }
+  for (const table of f.assembly.resourcesOfType('AWS::DynamoDB::Table')) {
+    const streamArn = table.properties.KinesisStreamSpecification?.StreamArn;
+    if (streamArn) destinations.push({ table, region: table.stack.region, streamArn: String(streamArn) });
+  }
+  for (const { table, region, streamArn } of destinations) {
+    const account = table.stack.account;
+    const role = `arn:aws:iam::${account}:role/aws-service-role/kinesisreplication.dynamodb.amazonaws.com/AWSServiceRoleForDynamoDBKinesisDataStreamsReplication`;
+    const arn = parseArn(streamArn);
+    if (arn && arn.region !== region) {
+      f.structural.push({ kind: 'DynamoDB -> Kinesis data stream', from: table, message: `the replica in ${region} streams to ${streamArn}, in ${arn.region}: the stream must be in the replica's region` });
+    }
+    const requests: EdgeRequest[] = ['kinesis:PutRecords', 'kinesis:DescribeStream'].map((action) => ({ principal: role, action, resource: streamArn }));
+    const stream = f.assembly.findByArn(streamArn, 'AWS::Kinesis::Stream');
+    const keyId = stream?.properties.StreamEncryption?.EncryptionType === 'KMS' ? String(stream.properties.StreamEncryption.KeyId) : undefined;
+    if (stream && keyId && !/alias\/aws\/kinesis$/.test(keyId)) {
+      requests.push({
+        principal: role, action: 'kms:GenerateDataKey', resource: keyArnOf(f, keyId, stream),
+        context: { 'kms:ViaService': `kinesis.${stream.stack.region}.amazonaws.com`, 'kms:EncryptionContext:aws:kinesis:arn': streamArn },
+      });
+    }
+    f.edges.push({ kind: 'DynamoDB -> Kinesis data stream', from: table, to: `${streamArn} (replica in ${region})`, requests });
   }
 }
 
