@@ -9,6 +9,7 @@ import { addLambdaCanaryReleaseExamples } from './cicd/lambda-canary-release';
 import { addReleasePipelineExamples } from './cicd/release-pipeline';
 import { addGatewayCacheRefreshExamples } from './resilience/gateway-cache-refresh';
 import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
+import { addResilientDatabaseExamples } from './resilience/resilient-database';
 import { addResilientNetworkExamples } from './resilience/resilient-network';
 import { addScheduledSnapshotsExamples } from './resilience/scheduled-snapshots';
 import { addSelfHealingInstanceExamples } from './resilience/self-healing-instance';
@@ -42,6 +43,7 @@ export function addAllExamples(app: App): void {
   addScheduledSnapshotsExamples(app, config);
   addSelfHealingInstanceExamples(app, config);
   addGatewayCacheRefreshExamples(app, config);
+  addResilientDatabaseExamples(app, config);
   addPullRequestChecksExamples(app, config);
   addGitHubWebhookBuildExamples(app, config);
   addCodeGuruIntegrationExamples(app, config);

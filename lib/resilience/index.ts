@@ -4,3 +4,8 @@ export * from './replication-destination';
 export * from './resilient-network';
 export * from './scheduled-snapshots';
 export * from './self-healing-instance';
+export * from './aurora-custom-endpoint';
+export * from './aurora-global-database';
+export * from './aurora-secondary-cluster';
+export * from './cross-region-read-replica';
+export * from './resilient-database';
