@@ -245,7 +245,9 @@ export function createCustomEndpoints(scope: Construct, endpoints: CustomEndpoin
 /** The findings every cluster of a global database acknowledges, with why. */
 export function acknowledgeClusterFindings(cfn: rds.CfnDBCluster, sandbox: boolean): void {
   if (sandbox) {
-    acknowledge(cfn, 'AwsSolutions-RDS10', 'Sandbox mode (context sandbox=true) makes every resource destroyable with its stack; outside sandbox mode deletion protection is on.');
+    for (const rule of ['AwsSolutions-RDS10', 'NIST.800.53.R5-RDSInstanceDeletionProtectionEnabled']) {
+      acknowledge(cfn, rule, 'Sandbox mode (context sandbox=true) makes every resource destroyable with its stack; outside sandbox mode deletion protection is on.');
+    }
   }
   acknowledgeNotInBackupPlan(cfn.node.scope!.node.findAll().filter((c): c is rds.CfnDBInstance => c instanceof rds.CfnDBInstance));
   acknowledge(cfn, 'AwsSolutions-RDS11',
