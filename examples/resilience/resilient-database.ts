@@ -67,8 +67,8 @@ export class AuroraGlobalDatabaseStack extends NetworkedStack {
       secondaryRegions: [props.secondaryRegion],
       readers: 1,
       customEndpoints: [
-        { name: 'reporting', type: AuroraEndpointType.READER, staticMembers: ['reader1'] },
-        { name: 'application', type: AuroraEndpointType.ANY },
+        { name: 'reporting', endpointType: AuroraEndpointType.READER, staticMembers: ['reader1'] },
+        { name: 'application', endpointType: AuroraEndpointType.ANY },
       ],
     });
   }

@@ -23,7 +23,7 @@ export interface AuroraCustomEndpoint {
   readonly name: string;
 
   /** Which instances the endpoint may route to. */
-  readonly type: AuroraEndpointType;
+  readonly endpointType: AuroraEndpointType;
 
   /**
    * Exactly these instances (`writer`, `reader1`, ...). Not together with `excludedMembers`.

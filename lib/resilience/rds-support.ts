@@ -195,7 +195,7 @@ export interface CustomEndpointSpec {
   /** The endpoint's name. */
   readonly name: string;
   /** READER or ANY. */
-  readonly type: string;
+  readonly endpointType: string;
   /** Member names. */
   readonly staticMembers?: string[];
   /** Member names. */
@@ -220,7 +220,7 @@ export function customEndpointProblems(endpoints: CustomEndpointSpec[], clusterI
     for (const member of [...endpoint.staticMembers ?? [], ...endpoint.excludedMembers ?? []]) {
       if (!(member in members)) problems.push(`custom endpoint "${endpoint.name}" names "${member}", which is not an instance of the cluster (${Object.keys(members).join(', ')})`);
     }
-    if (endpoint.type === 'READER' && endpoint.staticMembers?.includes('writer')) {
+    if (endpoint.endpointType === 'READER' && endpoint.staticMembers?.includes('writer')) {
       problems.push(`custom endpoint "${endpoint.name}" is of type READER but names the writer: use type ANY`);
     }
   }
@@ -233,7 +233,7 @@ export function createCustomEndpoints(scope: Construct, endpoints: CustomEndpoin
     const resource = new rds.CfnDBClusterEndpoint(scope, `Endpoint${endpoint.name.replace(/[^A-Za-z0-9]/g, '')}`, {
       dbClusterIdentifier: clusterIdentifier,
       dbClusterEndpointIdentifier: `${clusterIdentifier}-${endpoint.name}`,
-      customEndpointType: endpoint.type,
+      customEndpointType: endpoint.endpointType,
       staticMembers: endpoint.staticMembers?.map((m) => members[m]),
       excludedMembers: endpoint.excludedMembers?.map((m) => members[m]),
     });
@@ -258,6 +258,6 @@ export function acknowledgeClusterFindings(cfn: rds.CfnDBCluster, sandbox: boole
 export function acknowledgeNotInBackupPlan(instances: rds.CfnDBInstance[]): void {
   for (const instance of instances) {
     acknowledge(instance, 'NIST.800.53.R5-RDSInBackupPlan',
-      'This instance belongs to an Aurora cluster of a global database: the cluster keeps automated backups with point-in-time recovery and its storage is replicated to other regions; an AWS Backup plan for cross-account copies belongs to the organization\'s backup policy (RES-4 ScheduledSnapshots), not to each database.');
+      'This instance belongs to an Aurora cluster of a global database: the cluster keeps automated backups with point-in-time recovery and its storage is replicated to other regions; an AWS Backup plan for cross-account copies belongs to the organization\'s backup policy, not to each database.');
   }
 }

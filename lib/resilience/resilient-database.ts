@@ -332,7 +332,7 @@ export class ResilientDatabase extends Construct implements IResilientDatabase {
     acknowledge(cfn, 'AwsSolutions-RDS11',
       'The engine\'s standard port hides nothing worth hiding: the security group admits no one until a client is granted, and clients authenticate with IAM or the Secrets Manager credentials over TLS.');
     acknowledge(cfn, 'NIST.800.53.R5-RDSInBackupPlan',
-      'Automated backups with point-in-time recovery for the backup retention, Multi-AZ, and cross-region replicas where declared are this database\'s recovery; an AWS Backup plan for cross-account copies belongs to the organization\'s backup policy (RES-4 ScheduledSnapshots), not to each database.');
+      'Automated backups with point-in-time recovery for the backup retention, Multi-AZ, and cross-region replicas where declared are this database\'s recovery; an AWS Backup plan for cross-account copies belongs to the organization\'s backup policy, not to each database.');
 
     this.eventSubscription = addRdsEventSubscription(this, 'Events', {
       sourceType: 'db-instance',

@@ -204,7 +204,7 @@ describe('RES-5 ResilientDatabase and AuroraGlobalDatabase', () => {
     const database = new ResilientDatabase(s, 'Orders', { vpc: primaryVpc, replicaRegions: [SECONDARY.region] });
     const global = new AuroraGlobalDatabase(s, 'Ledger', {
       vpc: primaryVpc, secondaryRegions: [SECONDARY.region], readers: 2,
-      customEndpoints: [{ name: 'reports', type: AuroraEndpointType.READER, excludedMembers: ['reader1'] }],
+      customEndpoints: [{ name: 'reports', endpointType: AuroraEndpointType.READER, excludedMembers: ['reader1'] }],
     });
     const dr = stack(a, 'Dr', SECONDARY);
     const drVpc = network(dr);
@@ -279,7 +279,7 @@ describe('RES-5 refusals', () => {
     const s = stack();
     expect(() => new AuroraGlobalDatabase(s, 'Ledger', {
       vpc: vpc(s), secondaryRegions: ['eu-central-1'],
-      customEndpoints: [{ name: 'x', type: AuroraEndpointType.ANY, staticMembers: ['writer'], excludedMembers: ['reader7'] }],
+      customEndpoints: [{ name: 'x', endpointType: AuroraEndpointType.ANY, staticMembers: ['writer'], excludedMembers: ['reader7'] }],
     })).toThrow(/custom endpoint "x" sets both staticMembers and excludedMembers: choose one\n {2}- custom endpoint "x" names "reader7", which is not an instance of the cluster \(writer, reader1\)/);
   });
 });
