@@ -12,6 +12,7 @@ import { addGatewayCacheRefreshExamples } from './resilience/gateway-cache-refre
 import { addManagedAutoScalingGroupExamples } from './resilience/managed-auto-scaling-group';
 import { addGlobalTableExamples } from './resilience/global-table';
 import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
+import { addResilientDatabaseExamples } from './resilience/resilient-database';
 import { addResilientNetworkExamples } from './resilience/resilient-network';
 import { addScalingPoliciesExamples } from './resilience/scaling-policies';
 import { addScheduledSnapshotsExamples } from './resilience/scheduled-snapshots';
@@ -53,6 +54,7 @@ export function addAllExamples(app: App): void {
   addManagedAutoScalingGroupExamples(app, config);
   addFailoverRoutingExamples(app, config);
   addGlobalTableExamples(app, config);
+  addResilientDatabaseExamples(app, config);
   addPullRequestChecksExamples(app, config);
   addGitHubWebhookBuildExamples(app, config);
   addCodeGuruIntegrationExamples(app, config);

@@ -13,3 +13,8 @@ export * from './weighted-load-balancer';
 export * from './change-fanout';
 export * from './global-table';
 export * from './global-table-region';
+export * from './aurora-custom-endpoint';
+export * from './aurora-global-database';
+export * from './aurora-secondary-cluster';
+export * from './cross-region-read-replica';
+export * from './resilient-database';

@@ -22,6 +22,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as logsDestinations from 'aws-cdk-lib/aws-logs-destinations';
 import * as pipes from 'aws-cdk-lib/aws-pipes';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -35,6 +36,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { addAlarmNotification, InstanceMetrics, InstanceTargets, NotificationTopic } from '../../lib';
 import { checkPermissions, DeployedAssembly, expectPermissionsHold, PermissionReport } from '../support/permissions';
 import { bucketNameProblem } from '../support/permissions/limits';
+import { addRdsEventSubscription } from '../../lib/resilience/rds-support';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 const OTHER = { account: '222222222222', region: 'eu-central-1' };
@@ -656,6 +658,36 @@ describe('the check is live', () => {
     const profile = new iam.InstanceProfile(stack, 'Profile', { role: instanceRole });
     amiRunbook(stack, automationRole(stack, 'ami', true, instanceRole), profile);
     expect((await report(app)).failures).toHaveLength(0);
+  });
+
+  test('an RDS event subscription to a topic whose policy and key do not admit RDS fails on both', async () => {
+    const { app, stack } = bare();
+    const topic = new NotificationTopic(stack, 'Alerts');
+    new rds.CfnEventSubscription(stack, 'Events', { snsTopicArn: topic.topic.topicArn, sourceType: 'db-instance', sourceIds: ['orders'], eventCategories: ['failover'] });
+    const r = await report(app);
+    expect(r.edgeKinds['RDS event subscription -> SNS']).toBe(1);
+    expect(r.problems).toMatch(/RDS event subscription -> SNS: Edges\/Events -> arn:aws:sns:eu-west-1:111111111111:\S+: events\.rds\.amazonaws\.com sns:Publish on \S+ is not allowed/);
+    expect(r.problems).toMatch(/events\.rds\.amazonaws\.com kms:GenerateDataKey on arn:aws:kms:eu-west-1:111111111111:key\/\S+ is not allowed/);
+  });
+
+  test('the same subscription wired by RES-5 passes, for its own source only', async () => {
+    const { app, stack } = bare();
+    const topic = new NotificationTopic(stack, 'Alerts');
+    addRdsEventSubscription(stack, 'Events', {
+      sourceType: 'db-instance', sourceIds: ['orders'], sourceArns: ['arn:aws:rds:eu-west-1:111111111111:db:orders'], categories: ['failover'], topic: topic.topic,
+    });
+    new rds.CfnEventSubscription(stack, 'Other', { snsTopicArn: topic.topic.topicArn, sourceType: 'db-instance', sourceIds: ['billing'], eventCategories: ['failover'] });
+    const r = await report(app);
+    expect(r.edgeKinds['RDS event subscription -> SNS']).toBe(2);
+    expect(r.failures.map((failure) => failure.edge.from.label)).toEqual(['Edges/Other']);
+  });
+
+  test('an RDS instance whose enhanced monitoring role does not trust monitoring.rds.amazonaws.com fails on the trust policy', async () => {
+    const { app, stack } = bare();
+    const role = new iam.Role(stack, 'Monitoring', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+    new rds.CfnDBInstance(stack, 'Db', { dbInstanceClass: 'db.t4g.micro', engine: 'postgres', storageEncrypted: true, monitoringInterval: 60, monitoringRoleArn: role.roleArn });
+    const r = await report(app);
+    expect(r.problems).toMatch(/monitoring assumes its role: Edges\/Db -> \S+: monitoring\.rds\.amazonaws\.com sts:AssumeRole on \S+ is not allowed/);
   });
 
   test('an edge of a kind the check cannot evaluate fails instead of passing unseen', async () => {

@@ -54,6 +54,13 @@
  * - CloudFront origin access control -> S3 (and the bucket's KMS key): cloudfront.amazonaws.com
  *   reads objects with the distribution as AWS:SourceArn, and for SSE-KMS objects needs kms:Decrypt
  *   on the bucket's key (docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html).
+ * - RDS event subscriptions -> SNS: events.rds.amazonaws.com publishes with the RDS resource the
+ *   event is about as aws:SourceArn and its account as aws:SourceAccount
+ *   (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.GrantingPermissions.html), and
+ *   encrypts for an SSE-KMS topic (it is in the list of
+ *   docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+ * - RDS enhanced monitoring assumes the instance's monitoring role as monitoring.rds.amazonaws.com
+ *   (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html).
  * - EventBridge Scheduler's ECS target: RunTask in the target cluster and PassRole for the task's
  *   roles, as the schedule's role (docs.aws.amazon.com/AmazonECS/latest/developerguide/CWE_IAM_role.html).
  * - Service Catalog launch constraints: servicecatalog.amazonaws.com assumes the launch role and
@@ -137,6 +144,7 @@ export function findEdges(assembly: DeployedAssembly, policies: PolicyIndex, org
   cloudWatchAgents(ctx);
   maintenanceWindowTasks(ctx);
   automationRunbooks(ctx);
+  rdsEventSubscriptions(ctx);
   roleTrusts(ctx);
   launchConstraints(ctx);
   return { edges, structural, uncovered };
@@ -1387,6 +1395,28 @@ function agentRoles(f: Finder, association: DeployedResource): string[] {
   return [...roles];
 }
 
+/** The ARN resource type of each RDS event source type. */
+const RDS_SOURCE_RESOURCE: Record<string, string> = {
+  'db-instance': 'db', 'db-cluster': 'cluster', 'db-parameter-group': 'pg', 'db-cluster-parameter-group': 'cluster-pg',
+  'db-security-group': 'secgrp', 'db-snapshot': 'snapshot', 'db-cluster-snapshot': 'cluster-snapshot', 'db-proxy': 'db-proxy',
+};
+
+/**
+ * RDS event subscriptions: for each source the subscription names (or a stand-in source of its
+ * type when it names none), RDS publishes to the topic as that source.
+ */
+function rdsEventSubscriptions(f: Finder): void {
+  for (const sub of f.assembly.resourcesOfType('AWS::RDS::EventSubscription')) {
+    const p = sub.properties;
+    const { account, region } = sub.stack;
+    const type = RDS_SOURCE_RESOURCE[String(p.SourceType ?? 'db-instance')] ?? 'db';
+    const ids = asArray<string>(p.SourceIds);
+    const requests = (ids.length > 0 ? ids : ['any-source']).flatMap((id) => publishToTopic(f, 'events.rds.amazonaws.com', String(p.SnsTopicArn),
+      { 'aws:SourceAccount': account, 'aws:SourceArn': `arn:aws:rds:${region}:${account}:${type}:${String(id).toLowerCase()}` }));
+    f.edges.push({ kind: 'RDS event subscription -> SNS', from: sub, to: String(p.SnsTopicArn), requests });
+  }
+}
+
 /**
  * Automation runbooks (AWS::SSM::Document of type Automation) that name their role: Systems
  * Manager assumes it with aws:SourceAccount and the execution's aws:SourceArn
@@ -1516,6 +1546,9 @@ function roleTrusts(f: Finder): void {
     ['AWS::IAM::InstanceProfile', 'ec2.amazonaws.com', (r) => asArray<string>(r.properties.Roles)[0]],
     ['AWS::Config::RemediationConfiguration', 'ssm.amazonaws.com', (r) => asArray<string>(r.properties.Parameters?.AutomationAssumeRole?.StaticValue?.Values)[0]],
     ['AWS::Config::ConfigurationRecorder', 'config.amazonaws.com', (r) => r.properties.RoleARN],
+    // RDS enhanced monitoring (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html).
+    ['AWS::RDS::DBInstance', 'monitoring.rds.amazonaws.com', (r) => r.properties.MonitoringRoleArn],
+    ['AWS::RDS::DBCluster', 'monitoring.rds.amazonaws.com', (r) => r.properties.MonitoringRoleArn],
     // Amazon Q Developer in chat applications assumes the channel role for what people run from
     // the channel (docs.aws.amazon.com/chatbot/latest/adminguide/chatbot-iam-policies.html).
     ['AWS::Chatbot::SlackChannelConfiguration', 'chatbot.amazonaws.com', (r) => r.properties.IamRoleArn],
