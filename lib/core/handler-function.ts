@@ -71,9 +71,6 @@ export function transpileHandler(handlerDir: string): string {
 }
 
 /**
- * Props for {@link HandlerFunction}.
- */
-/**
  * The execution role and log group of a Lambda function this library creates (ids `Role` and
  * `Logs` in `scope`): a `ServiceRole` only Lambda can assume, an `EncryptedLogGroup` it may write
  * to, and X-Ray tracing (whose actions have no resource-level permissions, acknowledged on this
@@ -95,6 +92,9 @@ export function functionRoleAndLogs(scope: Construct, description?: string): { r
   return { role, logGroup };
 }
 
+/**
+ * Props for {@link HandlerFunction}.
+ */
 export interface HandlerFunctionProps {
   /** The directory of the handler (`index.ts` exporting `handler`), usually `path.join(__dirname, 'handlers', 'name')`. */
   readonly handlerDir: string;
