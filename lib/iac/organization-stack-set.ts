@@ -18,7 +18,7 @@
  * collides on the second stack instance: the construct refuses such names unless they embed
  * both `${AWS::AccountId}` and `${AWS::Region}`.
  */
-import { Names, Token } from 'aws-cdk-lib';
+import { CfnElement, Names, Token } from 'aws-cdk-lib';
 import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import { Construct } from 'constructs';
 import { PropsCheck } from '../core/validation';
@@ -258,7 +258,7 @@ export class OrganizationStackSet extends Construct {
         check.require(bytes <= STACKSET_TEMPLATE_BODY_MAX_BYTES,
           `the template is ${bytes} bytes, over the ${STACKSET_TEMPLATE_BODY_MAX_BYTES}-byte TemplateBody limit of CloudFormation (it must be inline: the stack instances cannot read CDK assets or templates from a bucket of theirs): split it into several StackSets`);
       }
-      globalNameProblems(template).forEach((p) => check.add(p));
+      globalNameProblems(template, constructPaths(props.template)).forEach((p) => check.add(p));
       parameterProblems(template, props.parameters ?? {}).forEach((p) => check.add(p));
       if (props.capabilities !== undefined) {
         for (const needed of neededCapabilities(template)) {
@@ -321,19 +321,11 @@ function resources(template: Json): Array<[string, Json]> {
 /** The pseudo parameters every value of `value` contains, or 'any' when it has no value (AWS::NoValue) or is unknown (a token). */
 function embedded(value: unknown): Set<string> | 'any' {
   if (typeof value === 'string') return Token.isUnresolved(value) ? 'any' : new Set();
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return new Set();
+  if (Array.isArray(value)) return union(value);
+  if (value === null || typeof value !== 'object') return new Set();
   const entries = Object.entries(value as Json);
   if (entries.length !== 1) return new Set();
   const [fn, arg] = entries[0];
-  const union = (parts: unknown[]): Set<string> | 'any' => {
-    const found = new Set<string>();
-    for (const part of parts) {
-      const e = embedded(part);
-      if (e === 'any') return 'any';
-      e.forEach((p) => found.add(p));
-    }
-    return found;
-  };
   switch (fn) {
     case 'Ref':
       if (arg === 'AWS::NoValue') return 'any';
@@ -366,12 +358,23 @@ function embedded(value: unknown): Set<string> | 'any' {
       return new Set([...a].filter((p) => b.has(p)));
     }
     default:
-      return union(Array.isArray(arg) ? arg : [arg]);
+      return union([arg]);
   }
 }
 
+/** The pseudo parameters some value of `parts` contains, or 'any' when one of them is unknown. */
+function union(parts: unknown[]): Set<string> | 'any' {
+  const found = new Set<string>();
+  for (const part of parts) {
+    const e = embedded(part);
+    if (e === 'any') return 'any';
+    e.forEach((p) => found.add(p));
+  }
+  return found;
+}
+
 /** Fixed names of globally named resources, which collide between the stack instances. */
-function globalNameProblems(template: Json): string[] {
+function globalNameProblems(template: Json, paths: { [logicalId: string]: string }): string[] {
   const problems: string[] = [];
   for (const [logicalId, resource] of resources(template)) {
     const property = GLOBAL_NAME_PROPERTIES[resource.Type as string];
@@ -381,11 +384,19 @@ function globalNameProblems(template: Json): string[] {
     if (found === 'any') continue;
     const missing = ['AWS::AccountId', 'AWS::Region'].filter((p) => !found.has(p));
     if (missing.length === 0) continue;
-    const path = (resource.Metadata as Json | undefined)?.['aws:cdk:path'];
+    const path = paths[logicalId] ?? (resource.Metadata as Json | undefined)?.['aws:cdk:path'];
     const shown = typeof value === 'string' ? `the fixed ${property} "${value}"` : `a ${property} without ${missing.map((p) => `\${${p}}`).join(' and ')}`;
     problems.push(`${resource.Type} ${logicalId}${path ? ` (${path})` : ''} has ${shown}: the StackSet creates it in every account and region it deploys to, where the name must be unique (S3 across all accounts, IAM across the regions of an account); embed \${AWS::AccountId} and \${AWS::Region} (Aws.ACCOUNT_ID, Aws.REGION) or leave the name out`);
   }
   return problems;
+}
+
+/** The construct path of each resource of a template synthesized from a stack, by logical id. */
+function constructPaths(template: StackSetTemplate): { [logicalId: string]: string } {
+  const stack = template.stack;
+  if (stack === undefined) return {};
+  return Object.fromEntries(stack.node.findAll().filter(CfnElement.isCfnElement)
+    .map((e) => [stack.resolve((e as CfnElement).logicalId) as string, e.node.path]));
 }
 
 /** Parameters without a value, and values for parameters the template does not declare. */
