@@ -20,6 +20,7 @@ import { addSelfHealingInstanceExamples } from './resilience/self-healing-instan
 import { addConfigComplianceExamples } from './security/config-compliance';
 import { addGuardDutyOrganizationExamples } from './security/guardduty-organization';
 import { addAccountBaselineExamples } from './iac/account-baseline';
+import { addOrganizationStackSetExamples } from './iac/organization-stack-set';
 import { addDeploymentRolesExamples } from './iac/deployment-roles';
 import { addApiObservabilityExamples } from './observability/api-observability';
 import { addStackDriftDetectionExamples } from './iac/stack-drift-detection';
@@ -72,6 +73,7 @@ export function addAllExamples(app: App): void {
   addLogSubscriptionPipelineExamples(app, config);
   addContainerObservabilityExamples(app, config);
   addAccountBaselineExamples(app, config);
+  addOrganizationStackSetExamples(app, config);
   addDeploymentRolesExamples(app, config);
   addStackDriftDetectionExamples(app, config);
   addInlineCustomResourceExamples(app, config);

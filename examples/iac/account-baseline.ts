@@ -7,7 +7,7 @@
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { AccountBaseline, NotificationTopic } from '../../lib';
+import { AccountBaseline, NotificationTopic, StackSetTemplate } from '../../lib';
 import { env, ExampleConfig } from '../config';
 import { memberBaseline, MemberBaselineStack } from '../response/member-baseline';
 
@@ -21,7 +21,7 @@ function orgIds(config: ExampleConfig): { rootId: string; workloadsOuId: string 
 
 /** Props for {@link AccountBaselineStack}. */
 export interface AccountBaselineStackProps extends StackProps {
-  readonly baselineTemplateBody: string;
+  readonly baselineTemplate: StackSetTemplate;
   readonly regions: string[];
   readonly rootId: string;
   readonly workloadsOuId: string;
@@ -35,7 +35,7 @@ export class AccountBaselineStack extends Stack {
     super(scope, id, props);
     const topic = new NotificationTopic(this, 'BaselineNotifications', { displayName: 'Account baseline' });
     this.baseline = new AccountBaseline(this, 'Baseline', {
-      baselineTemplateBody: props.baselineTemplateBody,
+      baselineTemplate: props.baselineTemplate,
       stackSetName: 'member-baseline',
       regions: props.regions,
       organizationalUnitIds: [props.workloadsOuId],
@@ -91,7 +91,7 @@ export function addAccountBaselineExamples(app: App, config: ExampleConfig): Acc
   const management = new AccountBaselineStack(app, 'Iac7-Management-AccountBaseline', {
     env: env(config.managementAccount, config.primaryRegion),
     description: 'IAC-7 AccountBaseline: guardrail SCPs and the member baseline StackSet driven by Control Tower lifecycle events (management account, Control Tower home region)',
-    baselineTemplateBody: member.templateBody,
+    baselineTemplate: StackSetTemplate.fromStack(member.stack),
     regions,
     rootId,
     workloadsOuId,

@@ -4,10 +4,10 @@
  * service-managed StackSet (see examples/iac/account-baseline.ts), the way a landing zone does.
  * It is synthesized in an app of its own, with the same checks as every stack of the app.
  */
-import { App, BootstraplessSynthesizer, RemovalPolicies, Stack, StackProps } from 'aws-cdk-lib';
+import { App, BootstraplessSynthesizer, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { applyChecks } from '../../lib/checks';
-import { HealthEventAutomation, NotificationTopic, Sandbox, TrailTamperResponse } from '../../lib';
+import { HealthEventAutomation, NotificationTopic, TrailTamperResponse } from '../../lib';
+import { stackSetMemberApp } from '../member-app';
 
 /** What every member account gets, in every baseline region. */
 export class MemberBaselineStack extends Stack {
@@ -24,26 +24,21 @@ export class MemberBaselineStack extends Stack {
   }
 }
 
-/** The member baseline stack, synthesized with the checks, and its template as text. */
+/** The member baseline stack, in an app of its own. */
 export interface MemberBaseline {
   readonly stack: MemberBaselineStack;
-  readonly templateBody: string;
 }
 
 /**
- * Builds and synthesizes the member baseline in its own app (environment-agnostic, no bootstrap
- * stack needed in member accounts), with the context of `parent` and the checks applied.
+ * Builds the member baseline in its own app (environment-agnostic, no bootstrap stack needed in
+ * member accounts), with the context of `parent` and the checks applied. IAC-7's StackSet (an IAC-2
+ * `OrganizationStackSet`) synthesizes it into the StackSet's template.
  */
 export function memberBaseline(parent: App): MemberBaseline {
-  // The same context (feature flags, sandbox) as the parent app.
-  const app = new App({ context: parent.node.getAllContext() as Record<string, unknown> });
-  applyChecks(app);
-  const stack = new MemberBaselineStack(app, 'MemberBaseline', {
+  const stack = new MemberBaselineStack(stackSetMemberApp(parent), 'MemberBaseline', {
     synthesizer: new BootstraplessSynthesizer(),
     description: 'RSP-1 HealthEventAutomation and RSP-2 TrailTamperResponse: member account baseline (deployed by the IAC-7 StackSet)',
   });
-  if (Sandbox.isEnabled(app)) RemovalPolicies.of(app).destroy();
-  const template = app.synth({ force: true }).getStackByName(stack.stackName).template as object;
-  return { stack, templateBody: JSON.stringify(template) };
+  return { stack };
 }
 

@@ -23,7 +23,6 @@
  * 5,120 characters: the construct measures the minified JSON and refuses a bigger one.
  */
 import { Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
-import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
@@ -34,6 +33,8 @@ import { Construct, IConstruct } from 'constructs';
 import { LoggedStateMachine } from '../core/logged-state-machine';
 import { NotificationTopic } from '../core/notification-topic';
 import { PropsCheck } from '../core/validation';
+import { OrganizationStackSet, RegionConcurrency, StackSetCallAs, StackSetCapability } from './organization-stack-set';
+import { StackSetTemplate } from './stack-set-template';
 
 /** A service control policy for {@link AccountBaseline}. */
 export interface ServiceControlPolicyDefinition {
@@ -55,17 +56,18 @@ export interface ServiceControlPolicyDefinition {
  */
 export interface AccountBaselineProps {
   /**
-   * The baseline as a CloudFormation template (JSON or YAML text), for a new service-managed
-   * StackSet. Leave it out to deploy an existing service-managed StackSet named `stackSetName`
-   * (for example one of IAC-2 `OrganizationStackSet`).
+   * The baseline, for a new service-managed StackSet (an IAC-2 {@link OrganizationStackSet}
+   * without auto-deployment): usually `StackSetTemplate.fromStack(memberStack)`. Leave it out to
+   * deploy an existing service-managed StackSet named `stackSetName` (for example of another
+   * `OrganizationStackSet`).
    * @default - no StackSet is created; `stackSetName` names an existing one
    */
-  readonly baselineTemplateBody?: string;
+  readonly baselineTemplate?: StackSetTemplate;
 
   /**
-   * The StackSet's name: of the one created from `baselineTemplateBody`, or of an existing
+   * The StackSet's name: of the one created from `baselineTemplate`, or of an existing
    * service-managed StackSet of this account.
-   * @default - generated, when `baselineTemplateBody` is set
+   * @default - generated, when `baselineTemplate` is set
    */
   readonly stackSetName?: string;
 
@@ -74,7 +76,7 @@ export interface AccountBaselineProps {
 
   /**
    * OUs whose existing accounts get the baseline when the StackSet is created (new accounts get
-   * it from the lifecycle events). Only with `baselineTemplateBody`.
+   * it from the lifecycle events). Only with `baselineTemplate`.
    * @default - none: only accounts enrolled from now on
    */
   readonly organizationalUnitIds?: string[];
@@ -108,9 +110,6 @@ export interface AccountBaselineProps {
 /** The most characters an SCP document may have (minified JSON), an AWS Organizations quota. */
 export const SCP_MAX_CHARACTERS = 5120;
 
-/** The most bytes a StackSet's `TemplateBody` may have (a CloudFormation quota). */
-export const STACKSET_TEMPLATE_BODY_MAX_BYTES = 51200;
-
 /** The Control Tower lifecycle events that start the baseline. */
 export const LIFECYCLE_EVENT_NAMES = ['CreateManagedAccount', 'UpdateManagedAccount'];
 
@@ -122,7 +121,7 @@ const ALWAYS_EXEMPT_ROLES = ['AWSControlTowerExecution', 'stacksets-exec-*'];
  *
  * ```ts
  * new AccountBaseline(managementStack, 'Baseline', {
- *   baselineTemplateBody: JSON.stringify(memberTemplate),
+ *   baselineTemplate: StackSetTemplate.fromStack(memberStack),
  *   regions: ['eu-west-1', 'eu-central-1'],
  *   guardrailTargetIds: ['r-ab12'],
  * });
@@ -183,8 +182,8 @@ export class AccountBaseline extends Construct {
     return JSON.stringify(Stack.of(scope).resolve(document.toJSON())).length;
   }
 
-  /** The baseline StackSet, when created from `baselineTemplateBody`. */
-  public readonly stackSet?: cloudformation.CfnStackSet;
+  /** The baseline StackSet, when created from `baselineTemplate`. */
+  public readonly stackSet?: OrganizationStackSet;
   /** The name of the StackSet the workflow deploys. */
   public readonly stackSetName: string;
   /** The rule on the Control Tower lifecycle events. */
@@ -207,15 +206,10 @@ export class AccountBaseline extends Construct {
 
     const check = new PropsCheck(this, 'AccountBaseline');
     check.require(props.regions.length > 0, 'regions is empty: the baseline would be deployed nowhere');
-    check.require(props.baselineTemplateBody !== undefined || props.stackSetName !== undefined,
-      'set baselineTemplateBody (a new StackSet) or stackSetName (an existing one)');
-    check.require(props.baselineTemplateBody !== undefined || ous.length === 0,
-      'organizationalUnitIds needs baselineTemplateBody: existing accounts are deployed when this construct creates the StackSet');
-    if (props.baselineTemplateBody !== undefined && !Token.isUnresolved(props.baselineTemplateBody)) {
-      const bytes = Buffer.byteLength(props.baselineTemplateBody, 'utf8');
-      check.require(bytes <= STACKSET_TEMPLATE_BODY_MAX_BYTES,
-        `baselineTemplateBody is ${bytes} bytes, over the ${STACKSET_TEMPLATE_BODY_MAX_BYTES}-byte TemplateBody limit of CloudFormation: split the baseline into several StackSets`);
-    }
+    check.require(props.baselineTemplate !== undefined || props.stackSetName !== undefined,
+      'set baselineTemplate (a new StackSet) or stackSetName (an existing one)');
+    check.require(props.baselineTemplate !== undefined || ous.length === 0,
+      'organizationalUnitIds needs baselineTemplate: existing accounts are deployed when this construct creates the StackSet');
     if (props.stackSetName !== undefined) {
       check.require(/^[a-zA-Z][a-zA-Z0-9-]{0,127}$/.test(props.stackSetName),
         `stackSetName "${props.stackSetName}" must start with a letter and contain only letters, digits and dashes (at most 128)`);
@@ -273,23 +267,22 @@ export class AccountBaseline extends Construct {
     // The baseline StackSet.
     this.stackSetName = props.stackSetName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
     const operationPreferences = { FailureTolerancePercentage: 0, MaxConcurrentPercentage: 100, RegionConcurrencyType: 'PARALLEL' };
-    if (props.baselineTemplateBody !== undefined) {
-      this.stackSet = new cloudformation.CfnStackSet(this, 'StackSet', {
+    if (props.baselineTemplate !== undefined) {
+      // The template's own checks (size, global names, assets) are the OrganizationStackSet's.
+      this.stackSet = new OrganizationStackSet(this, 'StackSet', {
+        template: props.baselineTemplate,
         stackSetName: this.stackSetName,
         description: 'Account baseline, deployed to each account Control Tower enrolls',
-        permissionModel: 'SERVICE_MANAGED',
         // Lifecycle events, not auto-deployment, deploy new accounts (after Control Tower is done).
-        autoDeployment: { enabled: false },
-        callAs: 'SELF',
-        capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
-        managedExecution: { Active: true },
-        operationPreferences: {
-          failureTolerancePercentage: operationPreferences.FailureTolerancePercentage,
-          maxConcurrentPercentage: operationPreferences.MaxConcurrentPercentage,
-          regionConcurrencyType: operationPreferences.RegionConcurrencyType,
-        },
-        templateBody: props.baselineTemplateBody,
-        stackInstancesGroup: ous.length > 0 ? [{ deploymentTargets: { organizationalUnitIds: ous }, regions: props.regions }] : undefined,
+        autoDeployment: false,
+        callAs: StackSetCallAs.SELF,
+        capabilities: [StackSetCapability.IAM, StackSetCapability.NAMED_IAM],
+        managedExecution: true,
+        failureTolerancePercentage: operationPreferences.FailureTolerancePercentage,
+        maxConcurrentPercentage: operationPreferences.MaxConcurrentPercentage,
+        regionConcurrency: RegionConcurrency.PARALLEL,
+        organizationalUnitIds: ous,
+        regions: props.regions,
       });
     }
 

@@ -7,3 +7,5 @@ export * from './governed-product';
 export * from './download-source';
 export * from './patch-baseline-rules';
 export * from './patch-management';
+export * from './organization-stack-set';
+export * from './stack-set-template';

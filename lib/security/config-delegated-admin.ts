@@ -12,11 +12,12 @@
  * of {@link ConfigCompliance}: conformance packs need a recorder in every member.
  */
 import { CustomResource, Stack, Token } from 'aws-cdk-lib';
-import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { checkReservedConcurrency } from '../core/reserved-concurrency';
 import { PropsCheck } from '../core/validation';
+import { OrganizationStackSet, RegionConcurrency, StackSetCallAs, StackSetCapability } from '../iac/organization-stack-set';
+import { StackSetTemplate } from '../iac/stack-set-template';
 import { CONFIG_RECORDER_ROLE_PATH } from './config-delivery-bucket';
 import { organizationAdminResource } from './organization-admin-provider';
 
@@ -81,8 +82,8 @@ const CONFIG_SERVICE_PRINCIPALS = ['config-multiaccountsetup.amazonaws.com', 'co
 export class ConfigDelegatedAdmin extends Construct {
   /** The custom resource; depend on it to run after the registration. */
   public readonly resource: CustomResource;
-  /** The StackSet of member recorders, if asked for. */
-  public readonly memberStackSet?: cloudformation.CfnStackSet;
+  /** The StackSet of member recorders (an IAC-2 {@link OrganizationStackSet}), if asked for. */
+  public readonly memberStackSet?: OrganizationStackSet;
 
   constructor(scope: Construct, id: string, props: ConfigDelegatedAdminProps) {
     super(scope, id);
@@ -134,20 +135,20 @@ export class ConfigDelegatedAdmin extends Construct {
     this.resource = resource;
 
     if (members) {
-      this.memberStackSet = new cloudformation.CfnStackSet(this, 'MemberRecorders', {
+      this.memberStackSet = new OrganizationStackSet(this, 'MemberRecorders', {
+        template: StackSetTemplate.fromObject(memberRecorderTemplate(members)),
         stackSetName: `config-member-recorders-${stack.stackName}`.slice(0, 128),
         description: 'SEC-2: AWS Config recorder and delivery channel in every member account and region',
-        permissionModel: 'SERVICE_MANAGED',
-        autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
-        capabilities: ['CAPABILITY_IAM'],
-        managedExecution: { Active: true },
-        operationPreferences: { failureTolerancePercentage: 10, maxConcurrentPercentage: 25, regionConcurrencyType: 'PARALLEL' },
-        callAs: 'SELF',
-        templateBody: JSON.stringify(memberRecorderTemplate(members)),
-        stackInstancesGroup: [{
-          deploymentTargets: { organizationalUnitIds: members.organizationalUnitIds },
-          regions: members.regions,
-        }],
+        autoDeployment: true,
+        retainStacksOnAccountRemoval: false,
+        capabilities: [StackSetCapability.IAM],
+        managedExecution: true,
+        failureTolerancePercentage: 10,
+        maxConcurrentPercentage: 25,
+        regionConcurrency: RegionConcurrency.PARALLEL,
+        callAs: StackSetCallAs.SELF,
+        organizationalUnitIds: members.organizationalUnitIds,
+        regions: members.regions,
       });
       this.memberStackSet.node.addDependency(resource);
     }

@@ -1,7 +1,7 @@
 import { Lazy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AccountBaseline, SCP_MAX_CHARACTERS } from '../../lib';
+import { AccountBaseline, SCP_MAX_CHARACTERS, StackSetTemplate } from '../../lib';
 import { addAccountBaselineExamples } from '../../examples/iac/account-baseline';
 import { exampleConfig } from '../../examples/config';
 import { checkedApp, synthWithChecks, exampleTestApp } from '../support/app';
@@ -180,12 +180,12 @@ describe('IAC-7 AccountBaseline refusals', () => {
   test('lists every problem at once', () => {
     expect(() => new AccountBaseline(stack(), 'Baseline', {
       regions: [], guardrailTargetIds: ['root'], organizationalUnitIds: ['ou-a1b2-c3d4e5f6'],
-    })).toThrow(/\(4 problems\)[\s\S]*regions is empty[\s\S]*baselineTemplateBody \(a new StackSet\) or stackSetName[\s\S]*organizationalUnitIds needs baselineTemplateBody[\s\S]*guardrailTargetIds\[0\] must be a root id \(r-\.\.\.\), an organizational unit id \(ou-\.\.\.\) or a 12-digit account id, got "root"/);
+    })).toThrow(/\(4 problems\)[\s\S]*regions is empty[\s\S]*baselineTemplate \(a new StackSet\) or stackSetName[\s\S]*organizationalUnitIds needs baselineTemplate[\s\S]*guardrailTargetIds\[0\] must be a root id \(r-\.\.\.\), an organizational unit id \(ou-\.\.\.\) or a 12-digit account id, got "root"/);
   });
 
   test('refuses an account id among organizationalUnitIds: StackSet deployment targets are OUs or the root', () => {
     expect(() => new AccountBaseline(stack(), 'Baseline', {
-      baselineTemplateBody: '{}', regions: ['eu-west-1'], guardrailTargetIds: ['123456789012'], organizationalUnitIds: ['123456789012'],
+      baselineTemplate: StackSetTemplate.fromObject({}), regions: ['eu-west-1'], guardrailTargetIds: ['123456789012'], organizationalUnitIds: ['123456789012'],
     })).toThrow('Mgmt/Baseline: invalid AccountBaseline props (1 problem):\n  - organizationalUnitIds[0] must be an organizational unit id (ou-...) or a root id (r-...), got "123456789012"');
   });
 
@@ -199,7 +199,7 @@ describe('IAC-7 AccountBaseline refusals', () => {
   test('ids that are tokens are accepted (checked by Organizations at deployment)', () => {
     const s = stack();
     const ou = Lazy.string({ produce: () => 'ou-a1b2-c3d4e5f6' });
-    expect(() => new AccountBaseline(s, 'Baseline', { baselineTemplateBody: '{}', regions: ['eu-west-1'], guardrailTargetIds: [ou], organizationalUnitIds: [ou] })).not.toThrow();
+    expect(() => new AccountBaseline(s, 'Baseline', { baselineTemplate: StackSetTemplate.fromObject({}), regions: ['eu-west-1'], guardrailTargetIds: [ou], organizationalUnitIds: [ou] })).not.toThrow();
   });
 
   test('a statement added to an SCP document after the constructor is in the deployed policy', () => {
@@ -229,8 +229,8 @@ describe('IAC-7 AccountBaseline refusals', () => {
 
   test('refuses a baseline template over the StackSet TemplateBody limit', () => {
     expect(() => new AccountBaseline(stack(), 'Baseline', {
-      baselineTemplateBody: JSON.stringify({ Description: 'x'.repeat(52000) }), regions: ['eu-west-1'], guardrailTargetIds: [],
-    })).toThrow(/baselineTemplateBody is \d+ bytes, over the 51200-byte TemplateBody limit/);
+      baselineTemplate: StackSetTemplate.fromObject({ Description: 'x'.repeat(52000) }), regions: ['eu-west-1'], guardrailTargetIds: [],
+    })).toThrow(/^Mgmt\/Baseline\/StackSet: invalid OrganizationStackSet props[\s\S]*the template is \d+ bytes, over the 51200-byte TemplateBody limit/);
   });
 
   test('an existing StackSet can be deployed without guardrails', () => {

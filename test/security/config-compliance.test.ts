@@ -345,7 +345,7 @@ describe('SEC-2 ConfigDeliveryBucket', () => {
       adminAccount: SECURITY,
       memberRecorders: { organizationalUnitIds: ['ou-a1b2-c3d4e5f6'], regions: ['eu-west-1'], deliveryBucketName: 'central', deliveryKeyArn: 'arn:aws:kms:eu-west-1:333333333333:key/*' },
     });
-    const body = JSON.parse(admin.memberStackSet!.templateBody!);
+    const body = JSON.parse(admin.memberStackSet!.stackSet.templateBody!);
     expect(body.Resources.RecorderRole.Properties.Path).toBe('/config-recorder/');
     expect(body.Resources.DeliveryPolicy.Properties.PolicyDocument.Statement).toEqual([
       {
