@@ -169,9 +169,9 @@ const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 /** The control-plane log types (docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html). */
 const LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'];
 /**
- * The newest Kubernetes version in EKS standard support when this was written (1.35, released on
- * EKS in January 2026; 14 months of standard support:
- * docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html).
+ * A Kubernetes version in EKS standard support: 1.35 came to EKS in January 2026 and has 14 months
+ * of standard support, until March 2027 (docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html,
+ * release calendar). The guide already names 1.36 as released upstream; pass `version` for a newer one.
  */
 const DEFAULT_VERSION = '1.35';
 
