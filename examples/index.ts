@@ -12,6 +12,7 @@ import { addGatewayCacheRefreshExamples } from './resilience/gateway-cache-refre
 import { addManagedAutoScalingGroupExamples } from './resilience/managed-auto-scaling-group';
 import { addGlobalTableExamples } from './resilience/global-table';
 import { addReplicatedBucketExamples } from './resilience/replicated-bucket';
+import { addKubernetesPlatformExamples } from './resilience/kubernetes-platform';
 import { addResilientDatabaseExamples } from './resilience/resilient-database';
 import { addResilientNetworkExamples } from './resilience/resilient-network';
 import { addScalingPoliciesExamples } from './resilience/scaling-policies';
@@ -56,6 +57,7 @@ export function addAllExamples(app: App): void {
   addFailoverRoutingExamples(app, config);
   addGlobalTableExamples(app, config);
   addResilientDatabaseExamples(app, config);
+  addKubernetesPlatformExamples(app, config);
   addPullRequestChecksExamples(app, config);
   addGitHubWebhookBuildExamples(app, config);
   addCodeGuruIntegrationExamples(app, config);

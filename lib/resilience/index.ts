@@ -18,3 +18,4 @@ export * from './aurora-global-database';
 export * from './aurora-secondary-cluster';
 export * from './cross-region-read-replica';
 export * from './resilient-database';
+export * from './kubernetes-platform';

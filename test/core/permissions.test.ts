@@ -13,6 +13,7 @@ import * as config from 'aws-cdk-lib/aws-config';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as eks from 'aws-cdk-lib/aws-eks';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -804,6 +805,47 @@ describe('the check is live', () => {
       expect(working.problems).toBeUndefined();
       expect(working.edgeKinds['Service Catalog launch role']).toBe(1);
     }
+  });
+
+  test('EKS: a cluster role without sts:TagSession or without use of the secrets key, a node role EC2 may not assume, and a Pod Identity role of another cluster fail', async () => {
+    const build = (opts: { tagSession: boolean; keyUse: boolean; nodeTrust: string; podCluster: string }) => {
+      const { app, stack } = bare();
+      const key = new kms.Key(stack, 'Key');
+      const eksPrincipal = new iam.ServicePrincipal('eks.amazonaws.com');
+      const clusterRole = new iam.Role(stack, 'ClusterRole', { assumedBy: opts.tagSession ? new iam.SessionTagsPrincipal(eksPrincipal) : eksPrincipal });
+      if (opts.keyUse) {
+        clusterRole.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey'], resources: [key.keyArn] }));
+        clusterRole.addToPolicy(new iam.PolicyStatement({ actions: ['kms:CreateGrant'], resources: [key.keyArn], conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } }));
+      }
+      const nodeRole = new iam.Role(stack, 'NodeRole', { assumedBy: new iam.ServicePrincipal(opts.nodeTrust) });
+      const cluster = new eks.CfnCluster(stack, 'Cluster', {
+        name: 'shop', roleArn: clusterRole.roleArn,
+        resourcesVpcConfig: { subnetIds: ['subnet-1', 'subnet-2'], endpointPrivateAccess: true, endpointPublicAccess: false },
+        encryptionConfig: [{ provider: { keyArn: key.keyArn } }],
+        computeConfig: { enabled: true, nodePools: ['system'], nodeRoleArn: nodeRole.roleArn },
+      });
+      const podRole = new iam.Role(stack, 'PodRole', {
+        assumedBy: new iam.SessionTagsPrincipal(new iam.ServicePrincipal('pods.eks.amazonaws.com').withConditions({
+          ArnEquals: { 'aws:SourceArn': `arn:aws:eks:eu-west-1:111111111111:cluster/${opts.podCluster}` },
+        })),
+      });
+      new eks.CfnPodIdentityAssociation(stack, 'Association', { clusterName: cluster.ref, namespace: 'kube-system', serviceAccount: 'karpenter', roleArn: podRole.roleArn });
+      return app;
+    };
+    const good = { tagSession: true, keyUse: true, nodeTrust: 'ec2.amazonaws.com', podCluster: 'shop' };
+    expect((await report(build({ ...good, tagSession: false }))).problems)
+      .toMatch(/EKS cluster role: Edges\/Cluster -> \S+: eks\.amazonaws\.com sts:TagSession on arn:aws:iam::111111111111:role\/\S+ is not allowed/);
+    expect((await report(build({ ...good, keyUse: false }))).problems)
+      .toMatch(/EKS cluster role: Edges\/Cluster -> \S+: arn:aws:iam::111111111111:role\/\S+ kms:Encrypt on arn:aws:kms:eu-west-1:111111111111:key\/\S+ is not allowed/);
+    expect((await report(build({ ...good, nodeTrust: 'lambda.amazonaws.com' }))).problems)
+      .toMatch(/EKS node role \(ec2\): Edges\/Cluster -> \S+: ec2\.amazonaws\.com sts:AssumeRole on arn:aws:iam::111111111111:role\/\S+ is not allowed/);
+    expect((await report(build({ ...good, podCluster: 'other' }))).problems)
+      .toMatch(/EKS Pod Identity: Edges\/Association -> \S+: pods\.eks\.amazonaws\.com sts:AssumeRole on arn:aws:iam::111111111111:role\/\S+ is not allowed/);
+    const working = await report(build(good));
+    expect(working.problems).toBeUndefined();
+    expect(working.edgeKinds['EKS cluster role']).toBe(1);
+    expect(working.edgeKinds['EKS node role (ec2)']).toBe(1);
+    expect(working.edgeKinds['EKS Pod Identity']).toBe(1);
   });
 
   test('a log subscription to a stream encrypted with a customer managed key fails when the role may not generate data keys with it', async () => {

@@ -63,6 +63,14 @@
  *   (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html).
  * - EventBridge Scheduler's ECS target: RunTask in the target cluster and PassRole for the task's
  *   roles, as the schedule's role (docs.aws.amazon.com/AmazonECS/latest/developerguide/CWE_IAM_role.html).
+ * - Amazon EKS: EKS assumes the cluster role with sts:AssumeRole and sts:TagSession
+ *   (docs.aws.amazon.com/eks/latest/userguide/cluster-iam-role.html, .../auto-cluster-iam-role.html)
+ *   and uses it for envelope encryption of secrets (kms:Encrypt, kms:Decrypt, kms:DescribeKey, and
+ *   kms:CreateGrant for the control plane's grant: .../enable-kms.html); EC2 assumes the node role
+ *   of managed node groups and Auto Mode nodes (.../create-node-role.html, .../auto-create-node-role.html);
+ *   EKS Pod Identity assumes a pod's role as pods.eks.amazonaws.com with sts:AssumeRole and
+ *   sts:TagSession, sending the cluster as aws:SourceArn and its account as aws:SourceAccount
+ *   (.../pod-id-role.html).
  * - Service Catalog launch constraints: servicecatalog.amazonaws.com assumes the launch role and
  *   runs the provisioned product's stack (SC-<account>-pp-<id>) with it
  *   (docs.aws.amazon.com/servicecatalog/latest/adminguide/constraints-launch.html,
@@ -146,6 +154,7 @@ export function findEdges(assembly: DeployedAssembly, policies: PolicyIndex, org
   automationRunbooks(ctx);
   rdsEventSubscriptions(ctx);
   roleTrusts(ctx);
+  eksClusters(ctx);
   launchConstraints(ctx);
   return { edges, structural, uncovered };
 }
@@ -1601,6 +1610,44 @@ function launchConstraints(f: Finder): void {
         ...['CreateStack', 'DescribeStacks', 'DescribeStackEvents', 'SetStackPolicy', 'UpdateStack', 'DeleteStack']
           .map((action) => ({ action: `cloudformation:${action}`, resource: stackArn })),
       ]),
+    });
+  }
+}
+
+/**
+ * Amazon EKS (see the header): the cluster role (assumed with session tags, used on the secrets
+ * key), the node roles of Auto Mode and of managed node groups, and Pod Identity roles. The
+ * control-plane log group needs no policy: EKS delivers to /aws/eks/<name>/cluster itself, and
+ * the log group's key is an edge of its own (CloudWatch Logs -> log group KMS key).
+ */
+function eksClusters(f: Finder): void {
+  for (const cluster of f.assembly.resourcesOfType('AWS::EKS::Cluster')) {
+    const p = cluster.properties;
+    const roleArn = roleArnOf(f, p.RoleArn, cluster);
+    const requests: EdgeRequest[] = ['sts:AssumeRole', 'sts:TagSession'].map((action) => ({ principal: 'eks.amazonaws.com', action, resource: roleArn }));
+    for (const config of asArray<any>(p.EncryptionConfig)) {
+      const key = keyArnOf(f, config.Provider.KeyArn, cluster);
+      requests.push(...['kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey'].map((action) => ({ principal: roleArn, action, resource: key })));
+      requests.push({ principal: roleArn, action: 'kms:CreateGrant', resource: key, context: { 'kms:GrantIsForAWSResource': 'true' } });
+    }
+    f.edges.push({ kind: 'EKS cluster role', from: cluster, to: roleArn, requests });
+    if (p.ComputeConfig?.Enabled && p.ComputeConfig.NodeRoleArn) {
+      const nodeRole = roleArnOf(f, p.ComputeConfig.NodeRoleArn, cluster);
+      f.edges.push({ kind: 'EKS node role (ec2)', from: cluster, to: nodeRole, requests: [{ principal: 'ec2.amazonaws.com', action: 'sts:AssumeRole', resource: nodeRole }] });
+    }
+  }
+  for (const group of f.assembly.resourcesOfType('AWS::EKS::Nodegroup')) {
+    const nodeRole = roleArnOf(f, group.properties.NodeRole, group);
+    f.edges.push({ kind: 'EKS node role (ec2)', from: group, to: nodeRole, requests: [{ principal: 'ec2.amazonaws.com', action: 'sts:AssumeRole', resource: nodeRole }] });
+  }
+  for (const association of f.assembly.resourcesOfType('AWS::EKS::PodIdentityAssociation')) {
+    const p = association.properties;
+    const roleArn = roleArnOf(f, p.RoleArn, association);
+    const { account, region } = association.stack;
+    const context = { 'aws:SourceAccount': account, 'aws:SourceArn': `arn:aws:eks:${region}:${account}:cluster/${p.ClusterName}` };
+    f.edges.push({
+      kind: 'EKS Pod Identity', from: association, to: roleArn,
+      requests: ['sts:AssumeRole', 'sts:TagSession'].map((action) => ({ principal: 'pods.eks.amazonaws.com', action, resource: roleArn, context })),
     });
   }
 }

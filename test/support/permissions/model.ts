@@ -334,6 +334,11 @@ function physicalIdentity(stack: DeployedStack, logicalId: string, raw: any, res
       const arn = `arn:aws:sqs:${r}:${a}:${name}`;
       return { ref: `https://sqs.${r}.amazonaws.com/${a}/${name}`, arn, attributes: { QueueName: name, QueueUrl: `https://sqs.${r}.amazonaws.com/${a}/${name}` } };
     }
+    case 'AWS::EKS::Cluster': {
+      const name = named('Name', 100);
+      const arn = `arn:aws:eks:${r}:${a}:cluster/${name}`;
+      return { ref: name, arn, attributes: { Arn: arn } };
+    }
     case 'AWS::KMS::Key': {
       const id = uuidFrom(fakeId(stack, logicalId, 32));
       return { ref: id, arn: `arn:aws:kms:${r}:${a}:key/${id}`, attributes: { KeyId: id } };
