@@ -310,5 +310,6 @@ export function addReleasePipelineExamples(app: App, config: ExampleConfig): Rel
     env: env(config.workloadAccount, config.primaryRegion),
     description: 'CICD-1 ReleasePipeline + CICD-4 ServerDeployment: GitHub via CodeConnections, CodeDeploy blue/green with a copied Auto Scaling group',
   });
+  codeCommitRelease.addStackDependency(replicas, 'the pipeline\'s cross-region actions use the artifact bucket of the secondary region');
   return { replicas, codeCommitRelease, gitHubBlueGreen };
 }

@@ -55,7 +55,8 @@ function inlineFunction(code: string): string {
 function invoke(fnDir: string, event: unknown, remainingMs = 60000): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile('python3', ['-c', DRIVER, fnDir, JSON.stringify(event), String(remainingMs)], { timeout: 30000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${error.message}\n${stderr}`));
+      if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') reject(new Error('python3 is not on the PATH: the IAC-1 Python wrapper tests run it (see the README\'s development tools)'));
+      else if (error) reject(new Error(`${error.message}\n${stderr}`));
       else resolve({ stdout, stderr });
     });
   });
