@@ -28,8 +28,8 @@ import { PropsCheck } from '../core/validation';
 import { AuroraCustomEndpoint } from './aurora-custom-endpoint';
 import { AuroraSecondaryCluster, AuroraSecondaryClusterOptions } from './aurora-secondary-cluster';
 import {
-  acknowledgeClusterFindings, addRdsEventSubscription, createCustomEndpoints, customEndpointProblems, defaultLogExports, enginePort, enhancedMonitoringRole, exportLogGroups,
-  hostedRotation, identifierProblem, rdsArn, rdsIdentifier, REGION, supportsPerformanceInsights,
+  acknowledgeClusterFindings, addAuroraEventSubscriptions, createCustomEndpoints, customEndpointProblems, defaultLogExports, enginePort, enhancedMonitoringRole, exportLogGroups,
+  hostedRotation, identifierProblem, rdsIdentifier, REGION, supportsPerformanceInsights,
 } from './rds-support';
 
 /** An Aurora global database that secondary clusters join. Implemented by {@link AuroraGlobalDatabase}. */
@@ -320,24 +320,7 @@ export class AuroraGlobalDatabase extends Construct implements IAuroraGlobalData
 
     const cfn = this.cluster.node.defaultChild as rds.CfnDBCluster;
     acknowledgeClusterFindings(cfn, sandbox);
-    this.eventSubscriptions = [
-      addRdsEventSubscription(this, 'ClusterEvents', {
-        sourceType: 'db-cluster',
-        sourceIds: [this.clusterIdentifier],
-        sourceArns: [rdsArn(this, 'cluster', this.clusterIdentifier, stack.region, stack.account)],
-        // Cluster events by category (docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Events.Messages.html).
-        categories: ['failover', 'global-failover', 'failure', 'maintenance'],
-        topic: this.notificationTopic,
-      }),
-      addRdsEventSubscription(this, 'InstanceEvents', {
-        sourceType: 'db-instance',
-        sourceIds: Object.values(this.instanceIdentifiers),
-        sourceArns: Object.values(this.instanceIdentifiers).map((i) => rdsArn(this, 'db', i, stack.region, stack.account)),
-        categories: ['failure', 'maintenance'],
-        topic: this.notificationTopic,
-      }),
-    ];
-    for (const subscription of this.eventSubscriptions) subscription.node.addDependency(this.cluster);
+    this.eventSubscriptions = addAuroraEventSubscriptions(this, this.notificationTopic, this.clusterIdentifier, Object.values(this.instanceIdentifiers), this.cluster);
   }
 
   /**

@@ -18,8 +18,8 @@ import { PropsCheck } from '../core/validation';
 import { AuroraCustomEndpoint } from './aurora-custom-endpoint';
 import type { IAuroraGlobalDatabase } from './aurora-global-database';
 import {
-  acknowledgeClusterFindings, addRdsEventSubscription, createCustomEndpoints, customEndpointProblems, defaultLogExports, enginePort,
-  enhancedMonitoringRole, exportLogGroups, rdsArn, rdsIdentifier, supportsPerformanceInsights,
+  acknowledgeClusterFindings, addAuroraEventSubscriptions, createCustomEndpoints, customEndpointProblems, defaultLogExports, enginePort,
+  enhancedMonitoringRole, exportLogGroups, rdsIdentifier, supportsPerformanceInsights,
 } from './rds-support';
 
 /** Options for {@link AuroraSecondaryCluster}, as `AuroraGlobalDatabase.addSecondaryCluster` takes them. */
@@ -194,22 +194,7 @@ export class AuroraSecondaryCluster extends Construct {
     this.customEndpoints = createCustomEndpoints(this, props.customEndpoints ?? [], this.clusterIdentifier, this.instanceIdentifiers, this.instances);
     acknowledgeClusterFindings(this.cluster, sandbox);
 
-    this.eventSubscriptions = [
-      addRdsEventSubscription(this, 'ClusterEvents', {
-        sourceType: 'db-cluster',
-        sourceIds: [this.clusterIdentifier],
-        sourceArns: [rdsArn(this, 'cluster', this.clusterIdentifier, stack.region, stack.account)],
-        categories: ['failover', 'global-failover', 'failure', 'maintenance'],
-        topic: this.notificationTopic,
-      }),
-      addRdsEventSubscription(this, 'InstanceEvents', {
-        sourceType: 'db-instance',
-        sourceIds: Object.values(this.instanceIdentifiers),
-        sourceArns: Object.values(this.instanceIdentifiers).map((i) => rdsArn(this, 'db', i, stack.region, stack.account)),
-        categories: ['failure', 'maintenance'],
-        topic: this.notificationTopic,
-      }),
-    ];
-    for (const subscription of this.eventSubscriptions) subscription.node.addDependency(this.cluster, ...this.instances);
+    this.eventSubscriptions = addAuroraEventSubscriptions(this, this.notificationTopic, this.clusterIdentifier, Object.values(this.instanceIdentifiers), this.cluster);
+    for (const subscription of this.eventSubscriptions) subscription.node.addDependency(...this.instances);
   }
 }

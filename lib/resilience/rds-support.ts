@@ -106,6 +106,34 @@ export function addRdsEventSubscription(scope: Construct, id: string, options: R
 }
 
 /**
+ * The event subscriptions of an Aurora cluster (primary or secondary): cluster events (failover,
+ * global failover, failure, maintenance) and its instances' events (failure, maintenance), each
+ * through {@link addRdsEventSubscription}, created after the cluster. Event categories:
+ * docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Events.Messages.html.
+ */
+export function addAuroraEventSubscriptions(scope: Construct, topic: sns.ITopic, clusterIdentifier: string, instanceIdentifiers: string[], cluster: IConstruct): rds.CfnEventSubscription[] {
+  const stack = Stack.of(scope);
+  const subscriptions = [
+    addRdsEventSubscription(scope, 'ClusterEvents', {
+      sourceType: 'db-cluster',
+      sourceIds: [clusterIdentifier],
+      sourceArns: [rdsArn(scope, 'cluster', clusterIdentifier, stack.region, stack.account)],
+      categories: ['failover', 'global-failover', 'failure', 'maintenance'],
+      topic,
+    }),
+    addRdsEventSubscription(scope, 'InstanceEvents', {
+      sourceType: 'db-instance',
+      sourceIds: instanceIdentifiers,
+      sourceArns: instanceIdentifiers.map((i) => rdsArn(scope, 'db', i, stack.region, stack.account)),
+      categories: ['failure', 'maintenance'],
+      topic,
+    }),
+  ];
+  for (const subscription of subscriptions) subscription.node.addDependency(cluster);
+  return subscriptions;
+}
+
+/**
  * The role RDS enhanced monitoring assumes to write OS metrics to the RDSOSMetrics log group: the
  * statements of the AWS managed AmazonRDSEnhancedMonitoringRole policy, as a policy of our own
  * (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html).
