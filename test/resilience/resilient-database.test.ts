@@ -1,7 +1,7 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { AuroraEndpointType, AuroraGlobalDatabase, CrossRegionReadReplica, ResilientDatabase, ResilientNetwork, Sandbox } from '../../lib';
+import { AuroraEndpointType, AuroraGlobalDatabase, AuroraSecondaryCluster, CrossRegionReadReplica, ResilientDatabase, ResilientNetwork, Sandbox } from '../../lib';
 import { exampleConfig } from '../../examples/config';
 import { addResilientDatabaseExamples } from '../../examples/resilience/resilient-database';
 import { cdkJsonContext, checkedApp, exampleTestApp, synthWithChecks } from '../support/app';
@@ -177,6 +177,9 @@ describe('RES-5 ResilientDatabase and AuroraGlobalDatabase', () => {
     });
     globalSecondary.hasResourceProperties('AWS::RDS::DBInstance', { DBInstanceClass: 'db.r6g.large', DBClusterIdentifier: Match.anyValue() });
     expect(examples.globalSecondary.dependencies).toContain(examples.globalDatabase);
+    // addSecondaryCluster gives an AuroraSecondaryCluster with the cluster and instance event subscriptions.
+    expect(examples.globalSecondary.secondary).toBeInstanceOf(AuroraSecondaryCluster);
+    expect(examples.globalSecondary.secondary.eventSubscriptions.map((e) => e.sourceType)).toEqual(['db-cluster', 'db-instance']);
   });
 
   test('a long stack name still gives identifiers within 63 characters', () => {
