@@ -197,7 +197,7 @@ export class KubernetesPlatform extends Construct {
   /** The role EKS manages the cluster with. */
   public readonly clusterRole: ServiceRole;
   /** The role of the nodes (Auto Mode nodes, or the managed node group's and Karpenter's). */
-  public readonly nodeRole: iam.Role;
+  public readonly nodeRole: ServiceRole;
   /** The key that encrypts Kubernetes secrets. */
   public readonly secretsEncryptionKey: kms.IKey;
   /** The control-plane log group, `/aws/eks/<name>/cluster`. */
@@ -285,7 +285,7 @@ export class KubernetesPlatform extends Construct {
     const nodePolicies = auto
       ? ['AmazonEKSWorkerNodeMinimalPolicy', 'AmazonEC2ContainerRegistryPullOnly']
       : ['AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryPullOnly', 'AmazonEKS_CNI_Policy'];
-    this.nodeRole = new iam.Role(this, 'NodeRole', {
+    this.nodeRole = new ServiceRole(this, 'NodeRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       description: `EKS node role of ${this.node.path}`.slice(0, 1000),
       managedPolicies: nodePolicies.map((p) => iam.ManagedPolicy.fromAwsManagedPolicyName(p)),

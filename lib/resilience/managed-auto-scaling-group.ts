@@ -570,11 +570,11 @@ export class ManagedAutoScalingGroup extends Construct {
       this.role.acknowledgeWildcardResource(logs.bucket.arnForObjects(`${LOG_PREFIX}*`),
         'Each instance writes its logs under instances/<its instance id>/, and instance IDs are known only at launch, so the instances may put objects under the instances/ prefix of their own log bucket and nowhere else.');
     }
-    for (const statement of statements) {
-      if (!this.role.addToPrincipalPolicy(statement).statementAdded) {
-        throw new Error(`${this.node.path}: cannot add the log bucket statement to the role ${this.role.roleName}: pass a role this app can change, or give it ${JSON.stringify(Stack.of(this).resolve(statement.toStatementJson()))}`);
-      }
-    }
+    const check = new PropsCheck(this, 'ManagedAutoScalingGroup');
+    const added = statements.map((statement) => this.role.addToPrincipalPolicy(statement).statementAdded);
+    check.require(added.every(Boolean),
+      `role cannot take the log bucket statements (an imported role this app cannot change): pass a role this app can change, or give the role s3:PutObject on instances/* of logBucket and kms:GenerateDataKey and kms:Decrypt on its key through S3`);
+    check.throwIfAny();
   }
 
   /**

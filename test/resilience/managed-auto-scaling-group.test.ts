@@ -2,6 +2,7 @@ import { App, Duration, Stack, Tags } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { ManagedAutoScalingGroup, ManagedAutoScalingGroupProps, ManagedUpdatePolicy, ResilientNetwork } from '../../lib';
 import { exampleConfig } from '../../examples/config';
 import { addManagedAutoScalingGroupExamples } from '../../examples/resilience/managed-auto-scaling-group';
@@ -261,6 +262,17 @@ describe('RES-1 ManagedAutoScalingGroup refusals', () => {
       'updatePolicy pauseTime in seconds must be between 0 and 3600, got 7200'));
     expect(() => groupStack({ machineImage: ec2.MachineImage.latestWindows(ec2.WindowsVersion.WINDOWS_SERVER_2022_ENGLISH_FULL_BASE) })).toThrow(refusal(
       'machineImage must be a Linux image: the lifecycle work runs with the AWS-RunShellScript document'));
+  });
+
+  test('refuses a role that does not take the log bucket statements, saying what the role needs', () => {
+    const stack = new Stack(new App({ context: cdkJsonContext() }), 'Asg', { env: ENV });
+    stack.node.setContext(`availability-zones:account=${ENV.account}:region=${ENV.region}`, ZONES);
+    const network = new ResilientNetwork(stack, 'Network', { availabilityZones: ZONES });
+    // An IRole may refuse statements (addToPrincipalPolicy returns statementAdded: false).
+    const role = iam.Role.fromRoleName(stack, 'Imported', 'fleet');
+    role.addToPrincipalPolicy = () => ({ statementAdded: false });
+    expect(() => new ManagedAutoScalingGroup(stack, 'Group', { ...BASE, role, vpc: network.vpc })).toThrow(refusal(
+      'role cannot take the log bucket statements (an imported role this app cannot change): pass a role this app can change, or give the role s3:PutObject on instances/* of logBucket and kms:GenerateDataKey and kms:Decrypt on its key through S3'));
   });
 
   test('refuses log paths that are not plain absolute paths (they go into a shell command)', () => {
