@@ -1,8 +1,8 @@
-// Each domain's test files run inside one jest test file, test/<domain>.suite.ts (see
-// test/support/suite.ts: loading aws-cdk-lib and the checks once per domain rather than once per
-// file cuts jest's CPU time by more than half). Naming test files on the command line runs just
-// those: `npx jest test/cicd/release-pipeline.test.ts`.
-const namedTestFiles = process.argv.slice(2).some((arg) => /\.test\.ts$/.test(arg));
+// The domains' test files run inside two jest test files, test/shard-<n>.suite.ts (see
+// test/support/suite.ts and shards.js: loading aws-cdk-lib and the checks once per worker rather
+// than once per file). Naming test files or a domain folder on the command line runs those files
+// on their own: `npx jest test/cicd/release-pipeline.test.ts`, `npx jest test/cicd`.
+const namedTestFiles = process.argv.slice(2).some((arg) => /\.test\.ts$/.test(arg) || /(^|\/)test\/[a-z]+\/?$/.test(arg));
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -21,8 +21,9 @@ module.exports = {
   // One temporary folder per run, removed at the end (every app's cdk.out* lands in it).
   globalSetup: '<rootDir>/test/support/global-setup.js',
   globalTeardown: '<rootDir>/test/support/global-teardown.js',
-  setupFiles: ['<rootDir>/test/support/quiet-warnings.js'],
+  setupFiles: ['<rootDir>/test/support/quiet-warnings.js', '<rootDir>/test/support/synth-environment.js'],
   // Synthesizing CDK apps with the checks is CPU-bound; two workers match the CI machine.
   maxWorkers: 2,
+  workerIdleMemoryLimit: '800MB',
   testTimeout: 120000,
 };

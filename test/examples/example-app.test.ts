@@ -1,13 +1,15 @@
 /**
  * The example app, synthesized once as `cdk synth` builds it (every example stack, the rule
  * packs and CloudFormation validation): zero findings, one snapshot per example stack, the
- * permission test over every stack, and the same app in sandbox mode.
+ * permission test over every stack, the same app in sandbox mode, and the verify command reading
+ * this synth's cloud assembly.
  */
 import { Stack } from 'aws-cdk-lib';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { exampleConfig } from '../../examples/config';
 import { addConfigComplianceExamples } from '../../examples/security/config-compliance';
+import { readAssembly, selectStacks } from '../../packages/verify/src/assembly';
 import { cdkJsonContext, checkedApp, exampleApp } from '../support/app';
 import { checkPermissions, explainDenial, organizationFromContext, PermissionReport } from '../support/permissions';
 
@@ -175,5 +177,22 @@ describe('the pattern diagrams of the README (npm run diagrams)', () => {
     ];
     expect(Object.keys(sources).length).toBeGreaterThanOrEqual(17);
     expect(problems).toEqual([]);
+  });
+});
+
+describe('the verify command reads the cloud assembly of this synth (packages/verify)', () => {
+  test('the RES-7 example stacks: environment, template and bootstrap version', () => {
+    const read = selectStacks(readAssembly(assembly.directory), ['Res7-*']);
+    expect(read.map((s) => [s.id, s.stackName, s.account, s.region, s.requiredBootstrapVersion, s.bootstrapQualifier])).toEqual([
+      ['Res7-CrossRegion-Replica', 'Res7-CrossRegion-Replica', '444444444444', 'eu-central-1', 6, 'hnb659fds'],
+      ['Res7-CrossRegion-Source', 'Res7-CrossRegion-Source', '444444444444', 'eu-west-1', 6, 'hnb659fds'],
+      ['Res7-CrossAccount-Replica', 'Res7-CrossAccount-Replica', '333333333333', 'eu-central-1', 6, 'hnb659fds'],
+      ['Res7-CrossAccount-Source', 'Res7-CrossAccount-Source', '444444444444', 'eu-west-1', 6, 'hnb659fds'],
+    ]);
+    expect(read[1].template).toEqual(assembly.getStackByName('Res7-CrossRegion-Source').template);
+  });
+
+  test('every example stack is read', () => {
+    expect(readAssembly(assembly.directory).map((s) => s.id).sort()).toEqual(stacks.map((s) => s.id).sort());
   });
 });

@@ -8,6 +8,9 @@ import { App, AppProps, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { applyChecks } from '../../lib/checks';
 import { addAllExamples } from '../../examples';
+import { reuseValidationEngine } from './validation-engine';
+
+reuseValidationEngine();
 
 const CDK_JSON = path.join(__dirname, '..', '..', 'cdk.json');
 

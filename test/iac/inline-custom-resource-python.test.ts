@@ -9,8 +9,8 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { InlineCustomResource } from '../../../lib';
-import { cfnRequest, ResponseServer } from './response-server';
+import { InlineCustomResource } from '../../lib';
+import { cfnRequest, ResponseServer } from '../support/response-server';
 
 // Loads index.py from argv[1] and calls handler(event, context) as the Lambda runtime would.
 const DRIVER = `
@@ -28,17 +28,6 @@ index.handler(json.loads(sys.argv[2]), Context(int(sys.argv[3])))
 
 let server: ResponseServer;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iac1-python-'));
-
-beforeAll(async () => {
-  server = await ResponseServer.start();
-});
-afterAll(async () => {
-  await server.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-beforeEach(() => {
-  server.received.length = 0;
-});
 
 /** Synthesizes an InlineCustomResource with `code` on Python and writes its ZipFile as index.py. */
 function inlineFunction(code: string): string {
@@ -65,6 +54,17 @@ function invoke(fnDir: string, event: unknown, remainingMs = 60000): Promise<{ s
 const STACK_ID = 'arn:aws:cloudformation:eu-west-1:111111111111:stack/Iac1/8f2a5a60-0000-0000-0000-000000000001';
 
 describe('IAC-1 Python response wrapper', () => {
+  beforeAll(async () => {
+    server = await ResponseServer.start();
+  });
+  afterAll(async () => {
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    server.received.length = 0;
+  });
+
   test('success: a PUT with an empty Content-Type, the body\'s length, the fields and the Data; the URL is not logged', async () => {
     const fnDir = inlineFunction(`
       import hashlib

@@ -1,4 +1,0 @@
-// Every test file of test/resilience/ in one jest test file: see test/support/suite.ts.
-import { runDomainTests } from './support/suite';
-
-runDomainTests('resilience');
