@@ -43,24 +43,28 @@ export function transpileHandler(handlerDir: string): string {
   if (!sources.includes('index.ts')) {
     throw new Error(`handler directory ${handlerDir} has neither index.js nor index.ts`);
   }
-  // Loaded lazily: only a checkout (where TypeScript is installed) takes this path.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ts = require('typescript') as typeof import('typescript');
   const hash = crypto.createHash('sha256');
-  const outputs = sources.map((file) => {
+  const contents = sources.map((file) => {
     const source = fs.readFileSync(path.join(handlerDir, file), 'utf8');
     hash.update(file).update('\0').update(source).update('\0');
-    const js = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-      fileName: file,
-    }).outputText;
-    return { file: file.replace(/\.ts$/, '.js'), js };
+    return { file, source };
   });
   const outDir = path.join(os.tmpdir(), 'devops-patterns-handlers', hash.digest('hex').slice(0, 32));
+  // The folder is named by the sources' hash, so one that exists holds their output: transpile
+  // (and load TypeScript) only when it does not.
   if (!fs.existsSync(path.join(outDir, 'index.js'))) {
+    // Loaded lazily: only a checkout (where TypeScript is installed) takes this path.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const ts = require('typescript') as typeof import('typescript');
     const staging = `${outDir}.${process.pid}.tmp`;
     fs.mkdirSync(staging, { recursive: true });
-    for (const { file, js } of outputs) fs.writeFileSync(path.join(staging, file), js);
+    for (const { file, source } of contents) {
+      const js = ts.transpileModule(source, {
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+        fileName: file,
+      }).outputText;
+      fs.writeFileSync(path.join(staging, file.replace(/\.ts$/, '.js')), js);
+    }
     try {
       fs.renameSync(staging, outDir);
     } catch {
