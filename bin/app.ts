@@ -7,7 +7,7 @@
  */
 import { App } from 'aws-cdk-lib';
 import { addAllExamples } from '../examples';
-import { ConstructPropsError } from '../lib/core/validation';
+import { ConstructPropsError } from '../lib/errors';
 import { applyChecks, checksSummary } from '../lib/checks';
 
 try {

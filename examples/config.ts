@@ -1,6 +1,6 @@
 import { App, Environment } from 'aws-cdk-lib';
 import { Sandbox } from '../lib';
-import { ConstructPropsError } from '../lib/core/validation';
+import { ConstructPropsError } from '../lib/errors';
 
 /**
  * The example app's settings, read from cdk.json context (override with `-c key=value` or in

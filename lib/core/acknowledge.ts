@@ -1,5 +1,6 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { PropsCheck } from './validation';
 
 /**
  * Acknowledges one check finding on one construct, with the reason a security reviewer reads.
@@ -8,10 +9,18 @@ import { IConstruct } from 'constructs';
  * full sentence. Never used on a stack or an app.
  */
 export function acknowledge(construct: IConstruct, id: string, reason: string): void {
-  if (reason.trim().length < 30) {
-    throw new Error(`${construct.node.path}: the acknowledgement of ${id} needs a reason a reviewer can accept, got "${reason}"`);
-  }
+  checkAcknowledgementReason(construct, id, reason);
   Validations.of(construct).acknowledge({ id, reason });
+}
+
+/**
+ * Refuses (with a `ConstructPropsError` naming `construct`) a reason too short for a reviewer to
+ * accept: fewer than 30 characters.
+ */
+export function checkAcknowledgementReason(construct: IConstruct, id: string, reason: string): void {
+  new PropsCheck(construct, 'acknowledgement')
+    .require(reason.trim().length >= 30, `the acknowledgement of ${id} needs a reason a reviewer can accept, got "${reason}"`)
+    .throwIfAny();
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { acknowledge } from './acknowledge';
+import { PropsCheck } from './validation';
 
 /** The check finding a bucket without a replication rule raises. */
 export const S3_REPLICATION_FINDING = 'NIST.800.53.R5-S3BucketReplicationEnabled';
@@ -21,8 +22,8 @@ export const S3_REPLICATION_FINDING = 'NIST.800.53.R5-S3BucketReplicationEnabled
  */
 export function acknowledgeNotReplicated(bucket: s3.IBucket, reason: string): void {
   const resource = bucket.node.defaultChild;
-  if (!resource) {
-    throw new Error(`${bucket.node.path}: acknowledgeNotReplicated is for a bucket the calling construct created, and this one is imported`);
-  }
-  acknowledge(resource, S3_REPLICATION_FINDING, reason);
+  new PropsCheck(bucket, 'acknowledgeNotReplicated')
+    .require(resource !== undefined, 'acknowledgeNotReplicated is for a bucket the calling construct created, and this one is imported')
+    .throwIfAny();
+  acknowledge(resource!, S3_REPLICATION_FINDING, reason);
 }

@@ -2,7 +2,7 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import { DependencyGroup, IDependable } from 'constructs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { renderForFinding } from './acknowledge';
+import { checkAcknowledgementReason, renderForFinding } from './acknowledge';
 
 /**
  * IAM's limit for one managed policy document, in characters without whitespace
@@ -71,9 +71,7 @@ export class ServiceRole extends iam.Role {
    * why in a sentence a security reviewer accepts.
    */
   public acknowledgeOnGrants(id: string, reason: string): void {
-    if (reason.trim().length < 30) {
-      throw new Error(`${this.node.path}: the acknowledgement of ${id} needs a reason a reviewer can accept, got "${reason}"`);
-    }
+    checkAcknowledgementReason(this, id, reason);
     this.acknowledgements.push({ id, reason });
     for (const policy of this.policies) Validations.of(policy.node.defaultChild!).acknowledge({ id, reason });
   }

@@ -10,6 +10,7 @@ import {
 } from '../../lib/core';
 import { ConstructPropsError, PropsCheck } from '../../lib/core/validation';
 import { acknowledge } from '../../lib/core/acknowledge';
+import { ConstructPropsError as PublicConstructPropsError } from '../../lib/errors';
 import { cdkJsonContext, checkedApp, synthWithChecks } from '../support/app';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -255,8 +256,12 @@ describe('PropsCheck', () => {
 });
 
 describe('acknowledge', () => {
-  test('refuses a reason too short to explain anything', () => {
-    expect(() => acknowledge(new s3.Bucket(new Stack(), 'B'), 'AwsSolutions-S1', 'not needed')).toThrow(/needs a reason a reviewer can accept/);
+  test('refuses a reason too short to explain anything, with the error the errors entry point exports', () => {
+    const bucket = new s3.Bucket(new Stack(), 'B');
+    expect(() => acknowledge(bucket, 'AwsSolutions-S1', 'not needed')).toThrow(PublicConstructPropsError);
+    expect(() => acknowledge(bucket, 'AwsSolutions-S1', 'not needed')).toThrow('Default/B: invalid acknowledgement props (1 problem):\n  - the acknowledgement of AwsSolutions-S1 needs a reason a reviewer can accept, got "not needed"');
+    const role = new ServiceRole(new Stack(), 'R', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    expect(() => role.acknowledgeOnGrants('AwsSolutions-IAM5', 'short')).toThrow(PublicConstructPropsError);
   });
 });
 

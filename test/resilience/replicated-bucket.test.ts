@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { acknowledgeNotReplicated, NotificationTopic, ReplicatedBucket, ReplicationDestination, Sandbox, SecureBucket } from '../../lib';
 import { addReplicatedBucketExamples, ReplicatedBucketExamples } from '../../examples/resilience/replicated-bucket';
@@ -334,6 +335,13 @@ describe('RES-7 acknowledgeNotReplicated', () => {
   test('refuses a reason a reviewer cannot accept', () => {
     const { bucket } = bucketStack();
     expect(() => acknowledgeNotReplicated(bucket.bucket, 'not needed')).toThrow(/needs a reason a reviewer can accept/);
+  });
+
+  test('refuses an imported bucket: a construct acknowledges only what it created', () => {
+    const { bucket } = bucketStack();
+    const imported = s3.Bucket.fromBucketName(Stack.of(bucket), 'Imported', 'someone-elses-bucket');
+    expect(() => acknowledgeNotReplicated(imported, 'This bucket only holds records that are re-created on every run, so a second-region copy protects nothing.'))
+      .toThrow('Imported: invalid acknowledgeNotReplicated props (1 problem):\n  - acknowledgeNotReplicated is for a bucket the calling construct created, and this one is imported');
   });
 });
 
