@@ -24,6 +24,5 @@ module.exports = {
   setupFiles: ['<rootDir>/test/support/quiet-warnings.js', '<rootDir>/test/support/synth-environment.js'],
   // Synthesizing CDK apps with the checks is CPU-bound; two workers match the CI machine.
   maxWorkers: 2,
-  workerIdleMemoryLimit: '800MB',
   testTimeout: 120000,
 };

@@ -20,14 +20,15 @@ const { SHARDS } = require('./shards') as { SHARDS: Record<string, string[]> };
 
 const TOP_LEVEL_HOOK = /^(beforeAll|beforeEach|afterAll|afterEach)\s*\(/m;
 
-/** The `*.test.ts` files of one domain, refusing a file with a top-level hook. */
-export function domainTestFiles(domain: string): string[] {
-  const dir = path.join(__dirname, '..', domain);
+const TEST_DIR = path.join(__dirname, '..');
+
+/** The `*.test.ts` files of one domain folder, refusing a file with a top-level hook. */
+export function domainTestFiles(dir: string): string[] {
   const files = fs.readdirSync(dir).filter((file) => file.endsWith('.test.ts')).sort().map((file) => path.join(dir, file));
-  if (files.length === 0) throw new Error(`test/${domain} has no *.test.ts file`);
+  if (files.length === 0) throw new Error(`${dir} has no *.test.ts file`);
   for (const file of files) {
     if (TOP_LEVEL_HOOK.test(fs.readFileSync(file, 'utf8'))) {
-      throw new Error(`${path.relative(path.join(__dirname, '..', '..'), file)} declares a top-level hook, which would run around the tests of every file in its shard: move it into a describe block`);
+      throw new Error(`${file} declares a top-level hook, which would run around the tests of every file in its shard: move it into a describe block`);
     }
   }
   return files;
@@ -37,8 +38,7 @@ export function domainTestFiles(domain: string): string[] {
 const STANDALONE = ['verify'];
 
 /** Every domain folder (a folder of test/ with `*.test.ts` files) is in exactly one shard, or its tests would not run. */
-export function checkShards(shards: Record<string, string[]>): void {
-  const testDir = path.join(__dirname, '..');
+export function checkShards(shards: Record<string, string[]>, testDir = TEST_DIR): void {
   const domains = fs.readdirSync(testDir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && !STANDALONE.includes(entry.name))
     .filter((entry) => fs.readdirSync(path.join(testDir, entry.name)).some((file) => file.endsWith('.test.ts')))
@@ -59,7 +59,7 @@ export function runShard(shard: string): void {
   if (!domains) throw new Error(`test/support/shards.js has no shard ${shard}`);
   reuseValidationEngine();
   for (const domain of domains) {
-    for (const file of domainTestFiles(domain)) {
+    for (const file of domainTestFiles(path.join(TEST_DIR, domain))) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       require(file);
     }

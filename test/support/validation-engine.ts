@@ -21,11 +21,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CloudFormationValidatePlugin } from 'aws-cdk-lib';
 
-interface RuleIndex {
+export interface RuleIndex {
   readonly rules: ReadonlyArray<{ readonly file: string; readonly types: readonly string[] | null }>;
 }
 
-interface EnginePlugin {
+export interface EnginePlugin {
   initializeEngine?: (resourceTypes: Set<string>) => unknown;
   engine?: unknown;
   engineResourceTypes?: Set<string>;
@@ -34,7 +34,8 @@ interface EnginePlugin {
 
 const REUSED = Symbol.for('devops-patterns.test.reuse-validation-engine');
 
-function ruleIndex(): RuleIndex | undefined {
+/** aws-cdk-lib's index of its built-in CloudFormation validation rules, or undefined when it has none where 2.276 keeps it. */
+export function ruleIndex(): RuleIndex | undefined {
   const file = path.join(path.dirname(require.resolve('aws-cdk-lib/package.json')), 'core', 'lib', 'validation', 'rules', 'index.generated.json');
   if (!fs.existsSync(file)) return undefined;
   const index = JSON.parse(fs.readFileSync(file, 'utf8')) as RuleIndex;
@@ -50,13 +51,21 @@ export function selectedRules(index: RuleIndex, resourceTypes: Set<string>): str
 /** Makes this process's validation engine reused across synths whose rule selection is the same; returns whether it could. */
 export function reuseValidationEngine(): boolean {
   const singleton = (CloudFormationValidatePlugin as unknown as { _singletonInstance?: () => EnginePlugin })._singletonInstance;
-  if (typeof singleton !== 'function') return false;
-  const plugin = singleton.call(CloudFormationValidatePlugin);
+  const index = ruleIndex();
+  if (typeof singleton !== 'function' || index === undefined) return false;
+  return keepEngineWhileRulesMatch(singleton.call(CloudFormationValidatePlugin), index);
+}
+
+/**
+ * Wraps `plugin.initializeEngine` so that it returns the existing engine when the rules `index`
+ * selects for the template's resource types are the ones the engine was built with, and builds
+ * one (aws-cdk-lib's own method) otherwise. Returns false, changing nothing, when the plugin has
+ * no such method.
+ */
+export function keepEngineWhileRulesMatch(plugin: EnginePlugin, index: RuleIndex): boolean {
   if (plugin[REUSED]) return true;
   const initialize = plugin.initializeEngine;
-  const index = ruleIndex();
-  if (typeof initialize !== 'function' || index === undefined) return false;
-
+  if (typeof initialize !== 'function') return false;
   let engineRules: string | undefined;
   plugin.initializeEngine = function (this: EnginePlugin, resourceTypes: Set<string>) {
     const rules = selectedRules(index, resourceTypes);
