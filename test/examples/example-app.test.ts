@@ -7,9 +7,12 @@
 import { Stack } from 'aws-cdk-lib';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import * as cxapi from 'aws-cdk-lib/cx-api';
+import { IConstruct } from 'constructs';
 import { exampleConfig } from '../../examples/config';
 import { addConfigComplianceExamples } from '../../examples/security/config-compliance';
+import * as library from '../../lib';
 import { readAssembly, selectStacks } from '../../packages/verify/src/assembly';
+import { recordAcknowledgements } from '../support/acknowledgements';
 import { cdkJsonContext, checkedApp, exampleApp } from '../support/app';
 import { checkPermissions, explainDenial, organizationFromContext, PermissionReport } from '../support/permissions';
 
@@ -18,9 +21,12 @@ type Resources = Record<string, { Type: string; DeletionPolicy?: string; Propert
 const context = cdkJsonContext();
 const organization = organizationFromContext(context);
 
-// Synthesizing runs the checks: a finding left anywhere throws here, with its text.
-const app = exampleApp();
-const assembly = app.synth();
+// Synthesizing runs the checks: a finding left anywhere throws here, with its text. Every
+// acknowledgement made meanwhile is recorded with the file that made it.
+const { result: { app, assembly }, acknowledgements } = recordAcknowledgements(() => {
+  const built = exampleApp();
+  return { app: built, assembly: built.synth() };
+});
 const stacks = assembly.stacksRecursively;
 
 function resources(stack: cxapi.CloudFormationStackArtifact): Resources {
@@ -50,6 +56,26 @@ describe('the example app', () => {
       .filter(([, r]) => ['AWS::S3::Bucket', 'AWS::KMS::Key'].includes(r.Type) && r.DeletionPolicy !== 'Retain')
       .map(([id]) => `${stack.stackName}/${id}`));
     expect(dropped).toEqual([]);
+  });
+});
+
+describe('acknowledgements over the example app', () => {
+  const made = (prefix: string) => acknowledgements.filter((a) => a.madeIn.startsWith(prefix));
+  // Every class the package exports: a construct the library created is one of them, or inside one.
+  const classes = (Object.values(library) as unknown[]).filter((v): v is abstract new (...args: never[]) => unknown => typeof v === 'function' && typeof v.prototype === 'object');
+  const insideLibraryConstruct = (c: IConstruct) => c.node.scopes.some((scope) => classes.some((cls) => scope instanceof cls));
+
+  test('the library acknowledges findings only on constructs it created, never on the example\'s (the user\'s) own resources', () => {
+    expect(made('lib/').length).toBeGreaterThan(100);
+    expect(made('examples/').length).toBeGreaterThan(0);
+    const foreign = made('lib/').filter((a) => !insideLibraryConstruct(a.target)).map((a) => `${a.target.node.path}: ${a.id} (made in ${a.madeIn})`);
+    expect(foreign).toEqual([]);
+    expect(acknowledgements.filter((a) => a.madeIn === '(unknown)')).toEqual([]);
+  });
+
+  test('no acknowledgement the library or the examples make is on a stack or the app (aws-cdk-lib\'s own stack-wide W3010 for the availability zones it picks is its business)', () => {
+    const wide = acknowledgements.filter((a) => a.madeIn !== 'aws-cdk-lib' && (Stack.isStack(a.target) || a.target.node.scope === undefined)).map((a) => `${a.target.node.path || 'App'}: ${a.id} (made in ${a.madeIn})`);
+    expect(wide).toEqual([]);
   });
 });
 
