@@ -14,7 +14,7 @@ import { createEncryptionKey } from './encryption-key';
 import { EncryptedLogGroup } from './log-group';
 import { acknowledgeNoReservedConcurrency, checkReservedConcurrency } from './reserved-concurrency';
 import { ServiceRole } from './service-role';
-import { PropsCheck } from './validation';
+import { ConstructPropsError, PropsCheck } from './validation';
 
 /**
  * Lambda code for a TypeScript handler that ships with this library, with no bundler at synth.
@@ -41,7 +41,7 @@ export function transpileHandler(handlerDir: string): string {
   const files = fs.readdirSync(handlerDir);
   const sources = files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts')).sort();
   if (!sources.includes('index.ts')) {
-    throw new Error(`handler directory ${handlerDir} has neither index.js nor index.ts`);
+    throw new ConstructPropsError(handlerDir, 'handlerCode', ['the handler directory has neither index.js nor index.ts']);
   }
   const hash = crypto.createHash('sha256');
   const contents = sources.map((file) => {

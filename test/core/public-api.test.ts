@@ -50,3 +50,30 @@ describe('the public API (jsii assembly)', () => {
     expect(concrete).toEqual([]);
   });
 });
+
+describe('the library source (what @cdklabs/eslint-plugin\'s no-throw-default-error and no-literal-partition would keep true)', () => {
+  const root = path.join(__dirname, '..', '..', 'lib');
+  const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'handlers' ? [] : files(full); // Lambda handlers run in Lambda, not in a synth
+    return e.name.endsWith('.ts') ? [full] : [];
+  });
+  /** The file's code lines: comment lines (JSDoc, //) left out. */
+  const codeLines = (file: string) => fs.readFileSync(file, 'utf8').split('\n')
+    .map((text, i) => ({ where: `${path.relative(root, file)}:${i + 1}`, text }))
+    .filter(({ text }) => !/^\s*(\*|\/\/|\/\*)/.test(text));
+
+  test('the files are read', () => {
+    expect(files(root).length).toBeGreaterThan(100);
+  });
+
+  test('every construct refuses with a typed error (ConstructPropsError through PropsCheck), never a plain Error', () => {
+    const plain = files(root).flatMap(codeLines).filter(({ text }) => /throw new Error\(|throw Error\(/.test(text)).map(({ where }) => where);
+    expect(plain).toEqual([]);
+  });
+
+  test('no ARN names a partition literally (Stack.partition, Aws.PARTITION or Arn.format work in every partition)', () => {
+    const literal = files(root).flatMap(codeLines).filter(({ text }) => /['"`]arn:aws[a-z-]*:/.test(text)).map(({ where, text }) => `${where}: ${text.trim()}`);
+    expect(literal).toEqual([]);
+  });
+});
